@@ -1,0 +1,130 @@
+// The one reader of process.env: every setting, its default, and its validation.
+import path from "node:path";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+export type Env = Record<string, string | undefined>;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== "" ? v.trim() : undefined));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: int(0, 65535).default(4000),
+  DATA_DIR: z.string().min(1).default("./data"),
+  MAX_UPLOAD_BYTES: int(1).default(20 * 1024 * 1024),
+  MAX_IMAGE_PIXELS: int(1).default(100_000_000),
+  THUMBNAIL_SIZE: int(16, 2048).default(256),
+  SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
+
+  MILVUS_URI: optionalString,
+  MILVUS_TOKEN: optionalString,
+  MILVUS_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,254}$/, "letters, digits and underscores, not starting with a digit")
+    .default("mmrag_images"),
+  MILVUS_INDEX: z.enum(["AUTO", "FLAT", "IVF_FLAT", "HNSW", "AUTOINDEX"]).default("AUTO"),
+  MILVUS_IVF_NLIST: int(1, 65536).default(128),
+  MILVUS_HNSW_M: int(2, 2048).default(16),
+  MILVUS_HNSW_EF_CONSTRUCTION: int(1).default(200),
+  MILVUS_STARTUP_TIMEOUT_MS: int(1000).default(60_000),
+  MILVUS_REQUEST_TIMEOUT_MS: int(100).default(15_000),
+
+  MODEL: z.string().min(1).default("auto"),
+  MODELS_DIR: z.string().min(1).default("./models"),
+  HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
+  EMBED_MAX_BATCH: int(1, 256).default(8),
+  EMBED_MAX_WAIT_MS: int(0, 1000).default(4),
+  ORT_INTRA_OP_THREADS: int(0, 256).default(0),
+  ORT_INTER_OP_THREADS: int(0, 256).default(0),
+  ORT_GRAPH_OPTIMIZATION: z.enum(["disabled", "basic", "extended", "all"]).default("all"),
+});
+
+export type MilvusIndexType = "FLAT" | "IVF_FLAT" | "HNSW" | "AUTOINDEX";
+
+export interface Config {
+  env: "development" | "production" | "test";
+  logLevel: string;
+  dataDir: string;
+  http: { host: string; port: number; maxUploadBytes: number; shutdownTimeoutMs: number };
+  images: { storeDir: string; maxPixels: number; thumbnailSize: number };
+  milvus: {
+    /** "lite": we start and supervise Milvus Lite on `liteDbPath`; "remote": a Milvus server or Zilliz Cloud at `address`. */
+    mode: "lite" | "remote";
+    address?: string;
+    liteDbPath?: string;
+    token?: string;
+    collection: string;
+    index: { type: MilvusIndexType; nlist: number; hnswM: number; hnswEfConstruction: number };
+    startupTimeoutMs: number;
+    requestTimeoutMs: number;
+  };
+  model: {
+    /** A model folder name under `modelsDir`, or "auto" (see models/README.md). */
+    name: string;
+    modelsDir: string;
+    hfEndpoint: string;
+    maxBatch: number;
+    maxWaitMs: number;
+    intraOpThreads: number;
+    interOpThreads: number;
+    graphOptimization: "disabled" | "basic" | "extended" | "all";
+  };
+}
+
+/** Lite indexes FLAT, IVF_FLAT and AUTOINDEX only; a server gets AUTOINDEX unless told otherwise. */
+function chooseIndex(requested: string, mode: "lite" | "remote"): MilvusIndexType {
+  if (requested === "AUTO") return mode === "lite" ? "FLAT" : "AUTOINDEX";
+  if (mode === "lite" && requested === "HNSW") {
+    throw new ConfigError("MILVUS_INDEX=HNSW is not supported by Milvus Lite; use FLAT, IVF_FLAT or AUTOINDEX, or point MILVUS_URI at a Milvus server");
+  }
+  return requested as MilvusIndexType;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}\nSee .env.example for every setting.`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const uri = e.MILVUS_URI ?? path.join(dataDir, "milvus.db");
+  const remote = /^https?:\/\//i.test(uri);
+  if (!remote && /^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
+    throw new ConfigError(`MILVUS_URI must be a local file path (Milvus Lite) or an http(s):// address, got ${JSON.stringify(uri)}`);
+  }
+  const mode = remote ? "remote" : "lite";
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    http: { host: e.HOST, port: e.PORT, maxUploadBytes: e.MAX_UPLOAD_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    images: { storeDir: path.join(dataDir, "images"), maxPixels: e.MAX_IMAGE_PIXELS, thumbnailSize: e.THUMBNAIL_SIZE },
+    milvus: {
+      mode,
+      address: remote ? uri : undefined,
+      liteDbPath: remote ? undefined : path.resolve(uri),
+      token: e.MILVUS_TOKEN,
+      collection: e.MILVUS_COLLECTION,
+      index: { type: chooseIndex(e.MILVUS_INDEX, mode), nlist: e.MILVUS_IVF_NLIST, hnswM: e.MILVUS_HNSW_M, hnswEfConstruction: e.MILVUS_HNSW_EF_CONSTRUCTION },
+      startupTimeoutMs: e.MILVUS_STARTUP_TIMEOUT_MS,
+      requestTimeoutMs: e.MILVUS_REQUEST_TIMEOUT_MS,
+    },
+    model: {
+      name: e.MODEL,
+      modelsDir: path.resolve(e.MODELS_DIR),
+      hfEndpoint: e.HF_ENDPOINT.replace(/\/+$/, ""),
+      maxBatch: e.EMBED_MAX_BATCH,
+      maxWaitMs: e.EMBED_MAX_WAIT_MS,
+      intraOpThreads: e.ORT_INTRA_OP_THREADS,
+      interOpThreads: e.ORT_INTER_OP_THREADS,
+      graphOptimization: e.ORT_GRAPH_OPTIMIZATION,
+    },
+  };
+}

@@ -1,0 +1,80 @@
+// The gate every untrusted image passes before anything else sees it: sharp with pixel limits,
+// strict decoding, and a short list of formats we accept.
+import sharp, { type Metadata, type Sharp } from "sharp";
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors.js";
+
+export const ACCEPTED_FORMATS = ["jpeg", "png", "webp", "gif", "tiff", "avif", "heif"] as const;
+export type ImageFormat = (typeof ACCEPTED_FORMATS)[number];
+
+export const MIME_TYPES: Record<ImageFormat, string> = {
+  jpeg: "image/jpeg",
+  png: "image/png",
+  webp: "image/webp",
+  gif: "image/gif",
+  tiff: "image/tiff",
+  avif: "image/avif",
+  heif: "image/heif",
+};
+
+export interface DecodeLimits {
+  maxPixels: number;
+}
+
+export interface ImageInfo {
+  format: ImageFormat;
+  /** Size as a person sees it, after EXIF orientation. */
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/**
+ * A sharp pipeline over untrusted bytes: first frame only, EXIF orientation applied,
+ * decoding fails on truncated or corrupt data instead of returning grey pixels.
+ */
+export function openImage(input: Buffer, limits: DecodeLimits): Sharp {
+  return sharp(input, { failOn: "truncated", limitInputPixels: limits.maxPixels, pages: 1, page: 0, sequentialRead: true }).rotate();
+}
+
+/** Reads the header and fully decodes once, so a corrupt body is caught here and not later. */
+export async function inspectImage(input: Buffer, limits: DecodeLimits): Promise<ImageInfo> {
+  if (input.length === 0) throw new UnsupportedMediaTypeError("The image is empty (0 bytes)");
+  let meta: Metadata;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new UnsupportedMediaTypeError("The file is not an image we can read (accepted: JPEG, PNG, WebP, GIF, TIFF, AVIF, HEIF)");
+  }
+  const format = normaliseFormat(meta.format);
+  if (!format) {
+    throw new UnsupportedMediaTypeError(`Image format ${JSON.stringify(meta.format)} is not accepted (accepted: ${ACCEPTED_FORMATS.join(", ")})`, {
+      format: meta.format,
+    });
+  }
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  if (width * height > limits.maxPixels) {
+    throw new PayloadTooLargeError(`The image is ${width}×${height} pixels, more than the limit of ${limits.maxPixels}`, {
+      maxPixels: limits.maxPixels,
+    });
+  }
+  try {
+    await openImage(input, limits).raw().toBuffer({ resolveWithObject: false });
+  } catch (err) {
+    throw new UnsupportedMediaTypeError(`The image could not be decoded: ${describeSharpError(err)}`);
+  }
+  const swapped = (meta.orientation ?? 1) >= 5;
+  return { format, width: swapped ? height : width, height: swapped ? width : height, bytes: input.length };
+}
+
+function normaliseFormat(format: string | undefined): ImageFormat | undefined {
+  if (format === "jpg") return "jpeg";
+  if (format === "heic") return "heif";
+  return (ACCEPTED_FORMATS as readonly string[]).includes(format ?? "") ? (format as ImageFormat) : undefined;
+}
+
+function describeSharpError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // sharp prefixes libvips' messages with the input name and a newline; the first line is enough.
+  return message.split("\n")[0].replace(/^Input (buffer|file) /, "") || "unknown decoder error";
+}
