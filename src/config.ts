@@ -16,6 +16,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: int(0, 65535).default(4000),
+  PUBLIC_URL: optionalString.pipe(z.string().url().optional()),
   DATA_DIR: z.string().min(1).default("./data"),
   MAX_UPLOAD_BYTES: int(1).default(20 * 1024 * 1024),
   MAX_IMAGE_PIXELS: int(1).default(100_000_000),
@@ -51,7 +52,14 @@ export interface Config {
   env: "development" | "production" | "test";
   logLevel: string;
   dataDir: string;
-  http: { host: string; port: number; maxUploadBytes: number; shutdownTimeoutMs: number };
+  http: {
+    host: string;
+    port: number;
+    /** Origin used in image URLs; when unset, taken from each request's Host header. */
+    publicUrl?: string;
+    maxUploadBytes: number;
+    shutdownTimeoutMs: number;
+  };
   images: { storeDir: string; maxPixels: number; thumbnailSize: number };
   milvus: {
     /** "lite": we start and supervise Milvus Lite on `liteDbPath`; "remote": a Milvus server or Zilliz Cloud at `address`. */
@@ -104,7 +112,7 @@ export function loadConfig(env: Env = process.env): Config {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     dataDir,
-    http: { host: e.HOST, port: e.PORT, maxUploadBytes: e.MAX_UPLOAD_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""), maxUploadBytes: e.MAX_UPLOAD_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     images: { storeDir: path.join(dataDir, "images"), maxPixels: e.MAX_IMAGE_PIXELS, thumbnailSize: e.THUMBNAIL_SIZE },
     milvus: {
       mode,

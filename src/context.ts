@@ -1,0 +1,9 @@
+import type { Logger } from "./logger.js";
+
+/** What every resolver gets: who is asking and where to build absolute URLs from. */
+export interface RequestContext {
+  requestId: string;
+  logger: Logger;
+  /** Origin for URLs in responses, e.g. http://localhost:4000. */
+  baseUrl: string;
+}

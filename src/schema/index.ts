@@ -1,0 +1,33 @@
+// Builds the GraphQL schema from the type-graphql classes. Resolver instances come from the container,
+// so the schema can also be built without services (to print sdk/schema.graphql).
+import "reflect-metadata";
+import { buildSchema, type ContainerType } from "type-graphql";
+import type { GraphQLSchema } from "graphql";
+import { ImageResolver } from "../resolvers/image.resolver.js";
+import { StatsResolver } from "../resolvers/stats.resolver.js";
+import { RankedResult } from "./ranked-result.type.js";
+import { SearchHit } from "./search-hit.type.js";
+
+export const RESOLVERS = [ImageResolver, StatsResolver] as const;
+
+export async function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...RESOLVERS],
+    // Part of the public model before every query that returns them exists.
+    orphanedTypes: [SearchHit, RankedResult],
+    container,
+    validate: false,
+  });
+}
+
+/** A container of ready-made resolver instances, built in the composition root. */
+export function instanceContainer(instances: object[]): ContainerType {
+  const byClass = new Map(instances.map((i) => [i.constructor, i]));
+  return {
+    get(someClass: Function) {
+      const instance = byClass.get(someClass);
+      if (!instance) throw new Error(`No instance of ${someClass.name} was registered in the composition root`);
+      return instance;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { Field, Int, ObjectType } from "type-graphql";
+
+@ObjectType({ description: "The embedding model the server runs." })
+export class ModelInfo {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: "visualized-bge or clip." })
+  family!: string;
+
+  @Field(() => Int)
+  dimension!: number;
+
+  @Field(() => Boolean, { description: "True for a model with random weights made by mmrag itself: results mean nothing." })
+  generated!: boolean;
+
+  @Field(() => String, { description: "folder, pulled or generated-demo." })
+  source!: string;
+
+  @Field(() => String, { nullable: true })
+  warning!: string | null;
+}
+
+@ObjectType()
+export class Stats {
+  @Field(() => Int, { description: "Images in the catalogue." })
+  images!: number;
+
+  @Field(() => Int, { description: "Length of every stored vector." })
+  dimension!: number;
+
+  @Field(() => String, { description: "milvus-lite (embedded) or milvus (a server or Zilliz Cloud)." })
+  backend!: string;
+
+  @Field(() => String)
+  collection!: string;
+
+  @Field(() => String, { description: "The vector index: FLAT, IVF_FLAT, HNSW or AUTOINDEX." })
+  index!: string;
+
+  @Field(() => ModelInfo)
+  model!: ModelInfo;
+}

@@ -1,0 +1,124 @@
+// The catalogue: an image is stored, embedded and indexed as one unit, and identified by its content hash.
+import { BadUserInputError, NotFoundError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { toMilvusExpression, type CatalogFilter } from "./catalog-filter.js";
+import type { EmbeddingService } from "./embedding/index.js";
+import { inspectImage, type DecodeLimits } from "./image-decode.js";
+import { IMAGE_ID, ImageStore, contentHash } from "./image-store.service.js";
+import type { ImageRecord, VectorStore } from "./vector-store.service.js";
+
+/** Milvus caps a JSON field at 64 KiB; we keep well inside it. */
+export const MAX_METADATA_BYTES = 32 * 1024;
+
+export interface AddedImage {
+  image: ImageRecord;
+  /** False when the same bytes were already in the catalogue. */
+  created: boolean;
+}
+
+export interface ImagePage {
+  records: ImageRecord[];
+  hasNextPage: boolean;
+}
+
+export class CatalogService {
+  /** Adds in flight by id, so two concurrent uploads of the same bytes do the work once. */
+  private readonly adding = new Map<string, Promise<AddedImage>>();
+
+  constructor(
+    private readonly deps: {
+      vectors: VectorStore;
+      images: ImageStore;
+      embedder: EmbeddingService;
+      limits: DecodeLimits;
+      logger: Logger;
+    },
+  ) {}
+
+  async add(bytes: Buffer, metadata: Record<string, unknown> = {}): Promise<AddedImage> {
+    checkMetadata(metadata);
+    const id = contentHash(bytes);
+    const pending = this.adding.get(id);
+    if (pending) return pending.then((added) => ({ ...added, created: false }));
+    const work = this.addOnce(id, bytes, metadata).finally(() => this.adding.delete(id));
+    this.adding.set(id, work);
+    return work;
+  }
+
+  private async addOnce(id: string, bytes: Buffer, metadata: Record<string, unknown>): Promise<AddedImage> {
+    const { vectors, images, embedder, limits } = this.deps;
+    const info = await inspectImage(bytes, limits);
+    const [existing] = await vectors.get([id]);
+    if (existing) return { image: existing, created: false };
+    // Files first, then the vector: a vector never points at a missing file.
+    const vector = await embedder.embedImage(bytes);
+    const storageKey = await images.put(id, bytes, info.format);
+    const record: ImageRecord = {
+      id,
+      contentHash: id,
+      storageKey,
+      width: info.width,
+      height: info.height,
+      format: info.format,
+      bytes: info.bytes,
+      metadata,
+      createdAt: new Date(),
+    };
+    await vectors.upsert([{ ...record, vector }]);
+    return { image: record, created: true };
+  }
+
+  async find(id: string): Promise<ImageRecord | undefined> {
+    if (!IMAGE_ID.test(id)) return undefined;
+    const [record] = await this.deps.vectors.get([id]);
+    return record;
+  }
+
+  async get(id: string): Promise<ImageRecord> {
+    const record = await this.find(id);
+    if (!record) throw new NotFoundError("Image", id);
+    return record;
+  }
+
+  async list(options: { first: number; after?: string; filter?: CatalogFilter }): Promise<ImagePage> {
+    if (!Number.isInteger(options.first) || options.first < 1 || options.first > 1000) {
+      throw new BadUserInputError("first must be between 1 and 1000", { field: "first" });
+    }
+    const after = options.after ? decodeCursor(options.after) : undefined;
+    return this.deps.vectors.list({ first: options.first, after, expression: toMilvusExpression(options.filter) || undefined });
+  }
+
+  async count(filter?: CatalogFilter): Promise<number> {
+    return this.deps.vectors.count(toMilvusExpression(filter) || undefined);
+  }
+
+  /** Removes the vector, then the files: a crash in between leaves an unreferenced file, never a dangling vector. */
+  async delete(id: string): Promise<ImageRecord> {
+    const record = await this.get(id);
+    await this.deps.vectors.delete([id]);
+    await this.deps.images.remove(id, record.storageKey);
+    this.deps.logger.info({ id }, "Deleted image");
+    return record;
+  }
+}
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(`image:${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  const decoded = Buffer.from(cursor, "base64url").toString("utf8");
+  const id = decoded.startsWith("image:") ? decoded.slice(6) : "";
+  if (!IMAGE_ID.test(id)) throw new BadUserInputError("The cursor is not one this server gave out", { field: "after" });
+  return id;
+}
+
+function checkMetadata(metadata: unknown): void {
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
+    throw new BadUserInputError("metadata must be a JSON object", { field: "metadata" });
+  }
+  const size = Buffer.byteLength(JSON.stringify(metadata));
+  if (size > MAX_METADATA_BYTES) {
+    throw new BadUserInputError(`metadata is ${size} bytes; the limit is ${MAX_METADATA_BYTES}`, { field: "metadata" });
+  }
+}
