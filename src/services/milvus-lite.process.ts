@@ -94,7 +94,7 @@ export class MilvusLiteProcess extends EventEmitter<MilvusLiteEvents> {
     exited.catch(() => undefined);
     await Promise.race([waitUntilAnswering(address, started + startupTimeoutMs), exited]);
     this.address = address;
-    logger.info({ address, dbPath, pid: child.pid, ms: Date.now() - started }, "Milvus Lite is up");
+    logger.info({ address, dbPath, childPid: child.pid, ms: Date.now() - started }, "Milvus Lite is up");
     return address;
   }
 
@@ -134,7 +134,7 @@ export class MilvusLiteProcess extends EventEmitter<MilvusLiteEvents> {
       child.kill("SIGTERM");
       const timeout = sleep(this.options.stopTimeoutMs ?? 5000).then(() => "timeout" as const);
       if ((await Promise.race([exited, timeout])) === "timeout") {
-        this.options.logger.warn({ pid: child.pid }, "Milvus Lite did not stop after SIGTERM; sending SIGKILL");
+        this.options.logger.warn({ childPid: child.pid }, "Milvus Lite did not stop after SIGTERM; sending SIGKILL");
         child.kill("SIGKILL");
         await exited;
       }
@@ -191,7 +191,7 @@ async function stopOrphan(pid: number, dbPath: string, logger: Logger): Promise<
     return;
   }
   if (!cmdline.includes(dbPath)) return;
-  logger.warn({ pid, dbPath }, "Stopping a Milvus Lite process left behind by a server that crashed");
+  logger.warn({ childPid: pid, dbPath }, "Stopping a Milvus Lite process left behind by a server that crashed");
   process.kill(pid, "SIGTERM");
   for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
   if (isAlive(pid)) process.kill(pid, "SIGKILL");

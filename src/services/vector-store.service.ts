@@ -110,13 +110,18 @@ export class VectorStore {
     const old = this.client;
     this.client = this.newClient(address);
     void old?.closeConnection().catch(() => undefined);
-    try {
-      await this.ensureCollection();
-      this.down = undefined;
-      this.resetOutage();
-      this.options.logger.info({ address }, "Reconnected to Milvus Lite");
-    } catch (err) {
-      this.options.logger.error({ err }, "Milvus Lite restarted but the collection could not be loaded");
+    this.resetOutage();
+    // Ordinary requests stay refused until the collection is loaded again.
+    for (let attempt = 1; this.client && this.lite?.address === address; attempt++) {
+      try {
+        await this.ensureCollection({ whileDown: true });
+        this.down = undefined;
+        this.options.logger.info({ address }, "Reconnected to Milvus Lite");
+        return;
+      } catch (err) {
+        this.options.logger.error({ err, attempt }, "Milvus Lite restarted but the collection could not be loaded yet");
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 5000)));
+      }
     }
   }
 
@@ -138,8 +143,12 @@ export class VectorStore {
   }
 
   /** Runs one Milvus request: fails fast while Lite is down, maps transport failures, checks the status. */
-  private async call<T extends { status?: Status } | Status>(operation: string, request: (client: MilvusClient) => Promise<T>): Promise<T> {
-    if (this.down || !this.client) {
+  private async call<T extends { status?: Status } | Status>(
+    operation: string,
+    request: (client: MilvusClient) => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
+    if ((this.down && !options.whileDown) || !this.client) {
       throw new UpstreamUnavailableError("milvus", `Milvus is not available right now (${this.down ?? "not connected"}); try again in a moment`);
     }
     let result: T;
@@ -176,26 +185,27 @@ export class VectorStore {
   }
 
   /** Creates the collection and its index, or checks an existing one matches; then loads it. */
-  async ensureCollection(): Promise<void> {
+  async ensureCollection(options: CallOptions = {}): Promise<void> {
     const name = this.config.collection;
     // hasCollection answers true for any name on Milvus Lite, so list instead.
-    const listed = await this.call("listCollections", (c) => c.listCollections());
+    const listed = await this.call("listCollections", (c) => c.listCollections(), options);
     const names = listed.data.map((c) => c.name);
     if (!names.includes(name)) {
       await this.call("createCollection", (c) =>
         c.createCollection({ collection_name: name, fields: this.expectedFields(), description: `mmrag images; model ${this.options.modelName}` }),
+        options,
       );
       this.options.logger.info({ collection: name, dimension: this.options.dimension }, "Created Milvus collection");
     } else {
-      await this.checkSchema();
+      await this.checkSchema(options);
     }
-    await this.ensureIndex();
-    await this.call("loadCollection", (c) => c.loadCollection({ collection_name: name }));
+    await this.ensureIndex(options);
+    await this.call("loadCollection", (c) => c.loadCollection({ collection_name: name }), options);
   }
 
-  private async checkSchema(): Promise<void> {
+  private async checkSchema(options: CallOptions): Promise<void> {
     const name = this.config.collection;
-    const described = await this.call("describeCollection", (c) => c.describeCollection({ collection_name: name }));
+    const described = await this.call("describeCollection", (c) => c.describeCollection({ collection_name: name }), options);
     const actual = new Map(described.schema.fields.map((f) => [f.name, f]));
     const problems: string[] = [];
     for (const field of this.expectedFields()) {
@@ -228,7 +238,7 @@ export class VectorStore {
     }
   }
 
-  private async ensureIndex(): Promise<void> {
+  private async ensureIndex(options: CallOptions): Promise<void> {
     const name = this.config.collection;
     const existing = await this.client!.describeIndex({ collection_name: name, field_name: "vector" }).catch(() => undefined);
     const current = existing?.index_descriptions?.[0]?.params.find((p) => p.key === "index_type")?.value;
@@ -242,6 +252,7 @@ export class VectorStore {
     const params: Record<string, number> = type === "IVF_FLAT" ? { nlist } : type === "HNSW" ? { M: hnswM, efConstruction: hnswEfConstruction } : {};
     await this.call("createIndex", (c) =>
       c.createIndex({ collection_name: name, field_name: "vector", index_type: type, metric_type: "COSINE", params }),
+      options,
     );
   }
 
@@ -341,6 +352,11 @@ export class VectorStore {
   killNow(): void {
     this.lite?.killNow();
   }
+}
+
+interface CallOptions {
+  /** Set while reconnecting after a restart, when ordinary requests are still refused. */
+  whileDown?: boolean;
 }
 
 interface Status {

@@ -74,7 +74,7 @@ describe("adding images", () => {
     const form = new FormData();
     form.append("operations", JSON.stringify({ query: ADD, variables: { file: null } }));
     form.append("map", JSON.stringify({ 0: ["variables.file"] }));
-    form.append("0", new Blob([added[0].bytes]), "x.jpg");
+    form.append("0", new Blob([new Uint8Array(added[0].bytes)]), "x.jpg");
     const res = await fetch(`${server.url}/graphql`, { method: "POST", body: form });
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/CSRF/i);

@@ -71,7 +71,7 @@ export async function startTestServer(options: { dataDir?: string; env?: Env } =
       Object.keys(files).forEach((variable, i) => (map[String(i)] = [`variables.${variable}`]));
       form.append("operations", JSON.stringify({ query, variables: { ...variables, ...Object.fromEntries(Object.keys(files).map((k) => [k, null])) } }));
       form.append("map", JSON.stringify(map));
-      Object.values(files).forEach((file, i) => form.append(String(i), new Blob([file.bytes], { type: file.type ?? "application/octet-stream" }), file.name));
+      Object.values(files).forEach((file, i) => form.append(String(i), new Blob([new Uint8Array(file.bytes)], { type: file.type ?? "application/octet-stream" }), file.name));
       const res = await fetch(`${url}${GRAPHQL_PATH}`, { method: "POST", headers: { "apollo-require-preflight": "true" }, body: form });
       return (await res.json()) as GraphQLResponse<any>;
     },
