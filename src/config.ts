@@ -44,6 +44,17 @@ const envSchema = z.object({
   ORT_INTRA_OP_THREADS: int(0, 256).default(0),
   ORT_INTER_OP_THREADS: int(0, 256).default(0),
   ORT_GRAPH_OPTIMIZATION: z.enum(["disabled", "basic", "extended", "all"]).default("all"),
+
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(z.string().url().optional()),
+  RERANK_MODEL: z.string().min(1).default("gpt-4o"),
+  RERANK_TIMEOUT_MS: int(100).default(30_000),
+  RERANK_MAX_RETRIES: int(0, 10).default(2),
+  RERANK_MAX_TOKENS: int(16, 16_384).default(600),
+  RERANK_RESPONSE_FORMAT: z.enum(["auto", "json_schema", "text"]).default("auto"),
+  RERANK_CACHE_SIZE: int(0).default(500),
+  RERANK_METADATA_CHARS: int(0, 10_000).default(300),
+  PANORAMA_TTL_MS: int(1000).default(60 * 60 * 1000),
 });
 
 export type MilvusIndexType = "FLAT" | "IVF_FLAT" | "HNSW" | "AUTOINDEX";
@@ -83,6 +94,22 @@ export interface Config {
     interOpThreads: number;
     graphOptimization: "disabled" | "basic" | "extended" | "all";
   };
+  rerank: {
+    /** Unset: rerank is skipped and results come back in vector order with rerankError saying why. */
+    apiKey?: string;
+    /** Any OpenAI-compatible endpoint (Azure OpenAI, vLLM, Ollama, ...); unset means OpenAI. */
+    baseUrl?: string;
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+    maxTokens: number;
+    /** json_schema asks for structured output; text parses "Ranked list: [...] Reasons: ..."; auto tries json_schema, then text. */
+    responseFormat: "auto" | "json_schema" | "text";
+    cacheSize: number;
+    /** Budget of metadata characters per candidate in the prompt. */
+    metadataChars: number;
+  };
+  panorama: { dir: string; ttlMs: number };
 }
 
 /** Lite indexes FLAT, IVF_FLAT and AUTOINDEX only; a server gets AUTOINDEX unless told otherwise. */
@@ -134,5 +161,17 @@ export function loadConfig(env: Env = process.env): Config {
       interOpThreads: e.ORT_INTER_OP_THREADS,
       graphOptimization: e.ORT_GRAPH_OPTIMIZATION,
     },
+    rerank: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL?.replace(/\/+$/, ""),
+      model: e.RERANK_MODEL,
+      timeoutMs: e.RERANK_TIMEOUT_MS,
+      maxRetries: e.RERANK_MAX_RETRIES,
+      maxTokens: e.RERANK_MAX_TOKENS,
+      responseFormat: e.RERANK_RESPONSE_FORMAT,
+      cacheSize: e.RERANK_CACHE_SIZE,
+      metadataChars: e.RERANK_METADATA_CHARS,
+    },
+    panorama: { dir: path.join(dataDir, "panoramas"), ttlMs: e.PANORAMA_TTL_MS },
   };
 }
