@@ -20,11 +20,13 @@ import { healthRoutes } from "./http/health-routes.js";
 import { imageRoutes } from "./http/image-routes.js";
 import { createLogger, type Logger } from "./logger.js";
 import { ImageResolver } from "./resolvers/image.resolver.js";
+import { IngestResolver } from "./resolvers/ingest.resolver.js";
 import { StatsResolver } from "./resolvers/stats.resolver.js";
 import { buildAppSchema, instanceContainer } from "./schema/index.js";
 import { CatalogService } from "./services/catalog.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { ImageStore } from "./services/image-store.service.js";
+import { IngestService } from "./services/ingest/ingest.service.js";
 import { VectorStore } from "./services/vector-store.service.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -34,6 +36,7 @@ export interface Services {
   vectors: VectorStore;
   images: ImageStore;
   catalog: CatalogService;
+  ingest: IngestService;
 }
 
 export interface App {
@@ -64,10 +67,16 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   }
   const images = new ImageStore(config.images.storeDir, { thumbnailSize: config.images.thumbnailSize, maxPixels: config.images.maxPixels });
   const catalog = new CatalogService({ vectors, images, embedder, limits, logger });
-  const services: Services = { embedder, vectors, images, catalog };
+  const ingest = new IngestService(config.ingest, { catalog, logger });
+  await ingest.init();
+  const services: Services = { embedder, vectors, images, catalog, ingest };
 
   const schema = await buildAppSchema(
-    instanceContainer([new ImageResolver(catalog, config.http.maxUploadBytes), new StatsResolver(catalog, vectors, embedder.info)]),
+    instanceContainer([
+      new ImageResolver(catalog, config.http.maxUploadBytes),
+      new IngestResolver(ingest, config.http.maxUploadBytes),
+      new StatsResolver(catalog, vectors, embedder.info),
+    ]),
   );
 
   const expressApp = express();
@@ -83,7 +92,12 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       context: (ctx): RequestContext => {
         const requestId = randomUUID();
         const req = ctx.extra.request;
-        return { requestId, logger: logger.child({ reqId: requestId, transport: "ws" }), baseUrl: baseUrlOf({ protocol: "http", headers: req.headers }) };
+        return {
+          requestId,
+          logger: logger.child({ reqId: requestId, transport: "ws" }),
+          baseUrl: baseUrlOf({ protocol: "http", headers: req.headers }),
+          ingest,
+        };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => maskError(e.toJSON(), e, exposeStack)) } : result,
@@ -134,7 +148,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     graphqlUploadExpress({ maxFileSize: config.http.maxUploadBytes, maxFiles: 1000 }),
     express.json({ limit: "2mb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<RequestContext> => ({ requestId: String(req.id), logger: req.log, baseUrl: baseUrlOf(req) }),
+      context: async ({ req }): Promise<RequestContext> => ({ requestId: String(req.id), logger: req.log, baseUrl: baseUrlOf(req), ingest }),
     }),
   );
 
@@ -167,6 +181,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // Apollo's drain plugin stops the HTTP server and waits for requests in flight; then the WebSockets close.
         await apollo.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await ingest.close();
         await vectors.close();
         await embedder.close();
       })();

@@ -55,6 +55,11 @@ const envSchema = z.object({
   RERANK_CACHE_SIZE: int(0).default(500),
   RERANK_METADATA_CHARS: int(0, 10_000).default(300),
   PANORAMA_TTL_MS: int(1000).default(60 * 60 * 1000),
+
+  INGEST_ROOTS: z.string().default(""),
+  INGEST_CONCURRENCY: int(1, 256).default(16),
+  INGEST_INSERT_BATCH: int(1, 10_000).default(64),
+  INGEST_MAX_FILES: int(1).default(1000),
 });
 
 export type MilvusIndexType = "FLAT" | "IVF_FLAT" | "HNSW" | "AUTOINDEX";
@@ -110,6 +115,17 @@ export interface Config {
     metadataChars: number;
   };
   panorama: { dir: string; ttlMs: number };
+  ingest: {
+    /** Folders ingestFolder may read, resolved to real paths; empty means ingestFolder is off. */
+    roots: string[];
+    /** Images in flight at once; the embedder batches them. */
+    concurrency: number;
+    insertBatch: number;
+    /** Most files in one ingestImages request. */
+    maxFiles: number;
+    jobsDir: string;
+    spoolDir: string;
+  };
 }
 
 /** Lite indexes FLAT, IVF_FLAT and AUTOINDEX only; a server gets AUTOINDEX unless told otherwise. */
@@ -173,5 +189,16 @@ export function loadConfig(env: Env = process.env): Config {
       metadataChars: e.RERANK_METADATA_CHARS,
     },
     panorama: { dir: path.join(dataDir, "panoramas"), ttlMs: e.PANORAMA_TTL_MS },
+    ingest: {
+      roots: e.INGEST_ROOTS.split(/[,:]/)
+        .map((r) => r.trim())
+        .filter(Boolean)
+        .map((r) => path.resolve(r)),
+      concurrency: e.INGEST_CONCURRENCY,
+      insertBatch: e.INGEST_INSERT_BATCH,
+      maxFiles: e.INGEST_MAX_FILES,
+      jobsDir: path.join(dataDir, "jobs"),
+      spoolDir: path.join(dataDir, "uploads"),
+    },
   };
 }

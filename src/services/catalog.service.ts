@@ -16,14 +16,19 @@ export interface AddedImage {
   created: boolean;
 }
 
+export type PreparedRow = ImageRecord & { vector: Float32Array };
+
+/** Either the image was already stored, or here is the row to write. */
+export type PreparedImage = { existing: ImageRecord; row?: undefined } | { existing?: undefined; row: PreparedRow };
+
 export interface ImagePage {
   records: ImageRecord[];
   hasNextPage: boolean;
 }
 
 export class CatalogService {
-  /** Adds in flight by id, so two concurrent uploads of the same bytes do the work once. */
-  private readonly adding = new Map<string, Promise<AddedImage>>();
+  /** Work in flight by id, so two concurrent uploads of the same bytes do it once. */
+  private readonly preparing = new Map<string, Promise<PreparedImage>>();
 
   constructor(
     private readonly deps: {
@@ -36,36 +41,56 @@ export class CatalogService {
   ) {}
 
   async add(bytes: Buffer, metadata: Record<string, unknown> = {}): Promise<AddedImage> {
+    const prepared = await this.prepare(bytes, metadata);
+    if (prepared.existing) return { image: prepared.existing, created: false };
+    await this.deps.vectors.upsert([prepared.row]);
+    return { image: prepared.row, created: true };
+  }
+
+  /**
+   * Everything before the Milvus write: validate, hash, skip if stored, embed, store the files.
+   * Ingest calls this per image and writes the rows in batches; files come first, so a vector
+   * never points at a missing file.
+   */
+  async prepare(bytes: Buffer, metadata: Record<string, unknown> = {}): Promise<PreparedImage> {
     checkMetadata(metadata);
     const id = contentHash(bytes);
-    const pending = this.adding.get(id);
-    if (pending) return pending.then((added) => ({ ...added, created: false }));
-    const work = this.addOnce(id, bytes, metadata).finally(() => this.adding.delete(id));
-    this.adding.set(id, work);
+    const pending = this.preparing.get(id);
+    if (pending) {
+      const other = await pending;
+      return { existing: other.existing ?? other.row };
+    }
+    const work = this.prepareOnce(id, bytes, metadata).finally(() => this.preparing.delete(id));
+    this.preparing.set(id, work);
     return work;
   }
 
-  private async addOnce(id: string, bytes: Buffer, metadata: Record<string, unknown>): Promise<AddedImage> {
+  private async prepareOnce(id: string, bytes: Buffer, metadata: Record<string, unknown>): Promise<PreparedImage> {
     const { vectors, images, embedder, limits } = this.deps;
     const info = await inspectImage(bytes, limits);
     const [existing] = await vectors.get([id]);
-    if (existing) return { image: existing, created: false };
-    // Files first, then the vector: a vector never points at a missing file.
+    if (existing) return { existing };
     const vector = await embedder.embedImage(bytes);
     const storageKey = await images.put(id, bytes, info.format);
-    const record: ImageRecord = {
-      id,
-      contentHash: id,
-      storageKey,
-      width: info.width,
-      height: info.height,
-      format: info.format,
-      bytes: info.bytes,
-      metadata,
-      createdAt: new Date(),
+    return {
+      row: {
+        id,
+        contentHash: id,
+        storageKey,
+        width: info.width,
+        height: info.height,
+        format: info.format,
+        bytes: info.bytes,
+        metadata,
+        createdAt: new Date(),
+        vector,
+      },
     };
-    await vectors.upsert([{ ...record, vector }]);
-    return { image: record, created: true };
+  }
+
+  /** Writes prepared rows to Milvus in one request. */
+  async commit(rows: PreparedRow[]): Promise<void> {
+    await this.deps.vectors.upsert(rows);
   }
 
   async find(id: string): Promise<ImageRecord | undefined> {

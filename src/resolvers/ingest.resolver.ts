@@ -1,0 +1,77 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { GraphQLJSONObject } from "graphql-scalars";
+import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
+import type { RequestContext } from "../context.js";
+import { BadUserInputError } from "../errors.js";
+import { IngestJob } from "../schema/ingest-job.type.js";
+import type { IngestJobState } from "../services/ingest/ingest-job.js";
+import type { IngestService } from "../services/ingest/ingest.service.js";
+import { readUpload } from "./read-upload.js";
+
+@Resolver(() => IngestJob)
+export class IngestResolver {
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly maxUploadBytes: number,
+  ) {}
+
+  @Mutation(() => IngestJob, { description: "Starts ingesting uploaded images (multipart) and returns the job at once." })
+  async ingestImages(
+    @Arg("files", () => [GraphQLUpload]) files: Array<Promise<FileUpload>>,
+    @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per file, in the same order." })
+    metadata: Array<Record<string, unknown> | null> | undefined,
+  ): Promise<IngestJob> {
+    if (metadata && metadata.length !== files.length) {
+      throw new BadUserInputError(`metadata has ${metadata.length} entries for ${files.length} files`, { field: "metadata" });
+    }
+    const uploads = [];
+    for (const [i, file] of files.entries()) {
+      const { filename } = await file;
+      uploads.push({ name: filename, bytes: await readUpload(file, this.maxUploadBytes, `files.${i}`), metadata: metadata?.[i] ?? undefined });
+    }
+    return toIngestJob(await this.ingest.startUploads(uploads));
+  }
+
+  @Mutation(() => IngestJob, { description: "Starts ingesting a folder on the server; only folders under INGEST_ROOTS may be read." })
+  async ingestFolder(
+    @Arg("path", () => String) path: string,
+    @Arg("recursive", () => Boolean, { defaultValue: true }) recursive: boolean,
+    @Arg("pattern", () => String, { nullable: true, description: "Glob on file names, default: common image extensions." }) pattern: string | undefined,
+  ): Promise<IngestJob> {
+    return toIngestJob(await this.ingest.startFolder(path, { recursive, pattern }));
+  }
+
+  @Mutation(() => IngestJob, { description: "Stops a running job after the images in flight; it ends CANCELLED." })
+  async cancelIngestJob(@Arg("id", () => ID) id: string): Promise<IngestJob> {
+    return toIngestJob(await this.ingest.cancel(id));
+  }
+
+  @Query(() => IngestJob, { nullable: true })
+  ingestJob(@Arg("id", () => ID) id: string): IngestJob | null {
+    const job = this.ingest.get(id);
+    return job ? toIngestJob(job) : null;
+  }
+
+  @Query(() => [IngestJob], { description: "Recent jobs, newest first." })
+  ingestJobs(@Arg("limit", () => Int, { defaultValue: 20 }) limit: number): IngestJob[] {
+    if (limit < 1 || limit > 500) throw new BadUserInputError("limit must be between 1 and 500", { field: "limit" });
+    return this.ingest.list(limit).map(toIngestJob);
+  }
+
+  @Subscription(() => IngestJob, {
+    description: "The job's state at once, then updates while it runs (every 100–500 ms), then the final state; then the stream ends.",
+    subscribe: ({ args, context }) => (context as RequestContext).ingest.watch(String(args.jobId)),
+  })
+  ingestProgress(@Root() job: IngestJobState, @Arg("jobId", () => ID) _jobId: string): IngestJob {
+    return toIngestJob(job);
+  }
+}
+
+function toIngestJob(job: IngestJobState): IngestJob {
+  return {
+    ...job,
+    createdAt: new Date(job.createdAt),
+    startedAt: job.startedAt ? new Date(job.startedAt) : null,
+    finishedAt: job.finishedAt ? new Date(job.finishedAt) : null,
+  };
+}

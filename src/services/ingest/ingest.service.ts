@@ -1,0 +1,229 @@
+// Runs ingest jobs in the background: many images in flight at once (the embedder batches them),
+// Milvus writes in batches, progress published as it moves, and a bad file fails alone.
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { createPubSub } from "@graphql-yoga/subscription";
+import type { Config } from "../../config.js";
+import { AppError, BadUserInputError, NotFoundError, UpstreamUnavailableError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import type { CatalogService } from "../catalog.service.js";
+import { BatchWriter } from "./batch-writer.js";
+import { listImageFiles, readInside, readSidecar, resolveIngestFolder } from "./folder-source.js";
+import { MAX_ERRORS_KEPT, TERMINAL, finalStatus, newJob, updateRates, type IngestJobState } from "./ingest-job.js";
+import { JobStore } from "./job-store.js";
+
+/** Progress goes out at most this often while items complete... */
+const MIN_PUBLISH_INTERVAL_MS = 100;
+/** ...and at least this often while a job runs, even when no item finished. */
+const HEARTBEAT_MS = 500;
+
+/** One unit of work: a name for reports and a way to get its bytes and metadata. */
+interface IngestItem {
+  name: string;
+  read(): Promise<Buffer>;
+  metadata(): Promise<Record<string, unknown>>;
+}
+
+export interface UploadedFile {
+  name: string;
+  bytes: Buffer;
+  metadata?: Record<string, unknown>;
+}
+
+export class IngestService {
+  private readonly store: JobStore;
+  private readonly pubsub = createPubSub<{ progress: [jobId: string, job: IngestJobState] }>();
+  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+
+  constructor(
+    private readonly config: Config["ingest"],
+    private readonly deps: { catalog: CatalogService; logger: Logger },
+  ) {
+    this.store = new JobStore(config.jobsDir, deps.logger);
+  }
+
+  async init(): Promise<void> {
+    await this.store.load();
+    // Spooled uploads of jobs that never finished are of no further use.
+    await fs.rm(this.config.spoolDir, { recursive: true, force: true });
+  }
+
+  get(id: string): IngestJobState | undefined {
+    return this.store.get(id);
+  }
+
+  list(limit = 50): IngestJobState[] {
+    return this.store.list().slice(0, limit);
+  }
+
+  /** Spools the uploads to disk (the request ends when this returns) and starts the job. */
+  async startUploads(files: UploadedFile[]): Promise<IngestJobState> {
+    if (files.length === 0) throw new BadUserInputError("files is empty: send at least one image", { field: "files" });
+    if (files.length > this.config.maxFiles) {
+      throw new BadUserInputError(`${files.length} files in one request; the limit is ${this.config.maxFiles} (INGEST_MAX_FILES)`, { field: "files" });
+    }
+    const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`);
+    const spool = path.join(this.config.spoolDir, job.id);
+    await fs.mkdir(spool, { recursive: true });
+    const items: IngestItem[] = await Promise.all(
+      files.map(async (file, i) => {
+        const spooled = path.join(spool, String(i));
+        await fs.writeFile(spooled, file.bytes);
+        return { name: file.name || `file ${i + 1}`, read: () => fs.readFile(spooled), metadata: async () => file.metadata ?? {} };
+      }),
+    );
+    return this.start(job, items, () => fs.rm(spool, { recursive: true, force: true }));
+  }
+
+  async startFolder(requested: string, options: { recursive: boolean; pattern?: string }): Promise<IngestJobState> {
+    const folder = await resolveIngestFolder(requested, this.config.roots);
+    const files = await listImageFiles(folder, options);
+    const job = newJob(randomUUID(), "folder", folder);
+    const items = files.map((relative) => ({
+      name: relative,
+      read: () => readInside(folder, relative),
+      metadata: () => readSidecar(folder, relative),
+    }));
+    return this.start(job, items);
+  }
+
+  async cancel(id: string): Promise<IngestJobState> {
+    const job = this.store.get(id);
+    if (!job) throw new NotFoundError("Ingest job", id);
+    const run = this.running.get(id);
+    if (run) {
+      run.abort.abort();
+      await run.done;
+    }
+    return job;
+  }
+
+  /** The job's current state at once, then its updates, ending after the terminal one. */
+  async *watch(id: string): AsyncGenerator<IngestJobState> {
+    const job = this.store.get(id);
+    if (!job) throw new NotFoundError("Ingest job", id);
+    // Subscribe before reading the snapshot, so no update falls between the two.
+    const updates = this.pubsub.subscribe("progress", id);
+    try {
+      yield snapshot(job);
+      if (TERMINAL.has(job.status)) return;
+      for await (const update of updates) {
+        yield update;
+        if (TERMINAL.has(update.status)) return;
+      }
+    } finally {
+      await updates.return?.();
+    }
+  }
+
+  /** Waits for a job to end; for the CLI and tests. */
+  async wait(id: string): Promise<IngestJobState> {
+    await this.running.get(id)?.done;
+    return snapshot(this.store.get(id)!);
+  }
+
+  /** Cancels running jobs and waits for them to record their state. */
+  async close(): Promise<void> {
+    const runs = [...this.running.values()];
+    for (const run of runs) run.abort.abort();
+    await Promise.all(runs.map((r) => r.done));
+  }
+
+  private async start(job: IngestJobState, items: IngestItem[], cleanup?: () => Promise<void>): Promise<IngestJobState> {
+    job.total = items.length;
+    this.store.add(job);
+    await this.store.save(job);
+    const abort = new AbortController();
+    const done = this.run(job, items, abort.signal)
+      .catch((err) => {
+        this.deps.logger.error({ err, jobId: job.id }, "Ingest job failed");
+        job.status = "FAILED";
+        job.message = err instanceof AppError ? err.message : "The job stopped on an internal error; see the server log";
+      })
+      .finally(async () => {
+        job.finishedAt = new Date().toISOString();
+        updateRates(job);
+        this.running.delete(job.id);
+        await this.store.save(job).catch((err) => this.deps.logger.error({ err }, "Could not save an ingest job record"));
+        this.publish(job);
+        await cleanup?.().catch(() => undefined);
+      });
+    this.running.set(job.id, { abort, done });
+    return snapshot(job);
+  }
+
+  private async run(job: IngestJobState, items: IngestItem[], signal: AbortSignal): Promise<void> {
+    const { catalog, logger } = this.deps;
+    job.status = "RUNNING";
+    job.startedAt = new Date().toISOString();
+    this.publish(job);
+    const writer = new BatchWriter((rows) => catalog.commit(rows), { maxRows: this.config.insertBatch, maxWaitMs: 50 });
+    let lastPublish = 0;
+    const progressed = () => {
+      updateRates(job);
+      if (Date.now() - lastPublish >= MIN_PUBLISH_INTERVAL_MS) {
+        lastPublish = Date.now();
+        this.publish(job);
+      }
+    };
+    const heartbeat = setInterval(() => {
+      updateRates(job);
+      lastPublish = Date.now();
+      this.publish(job);
+      void this.store.save(job).catch(() => undefined);
+    }, HEARTBEAT_MS);
+
+    let next = 0;
+    let upstreamDown: AppError | undefined;
+    const worker = async () => {
+      while (!signal.aborted && !upstreamDown && next < items.length) {
+        const item = items[next++];
+        try {
+          const bytes = await item.read().catch((err: NodeJS.ErrnoException) => {
+            throw err instanceof AppError ? err : new BadUserInputError(`Could not read ${item.name} (${err.code ?? err.message})`);
+          });
+          const prepared = await catalog.prepare(bytes, await item.metadata());
+          if (prepared.existing) job.skipped++;
+          else {
+            await writer.add(prepared.row);
+            job.succeeded++;
+          }
+        } catch (err) {
+          // Milvus down is not this item's fault: stop the job rather than fail every item after it.
+          if (err instanceof UpstreamUnavailableError) upstreamDown = err;
+          recordFailure(job, item.name, err);
+          if (!(err instanceof AppError)) logger.error({ err, item: item.name, jobId: job.id }, "Unexpected error ingesting an item");
+        }
+        job.processed++;
+        progressed();
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.config.concurrency, items.length) }, worker));
+      await writer.flush();
+    } finally {
+      clearInterval(heartbeat);
+    }
+    job.status = upstreamDown ? "FAILED" : finalStatus(job, signal.aborted);
+    if (upstreamDown) job.message = `Stopped: ${upstreamDown.message}. Run the same ingest again to finish it; stored images are skipped.`;
+    if (signal.aborted) job.message = `Cancelled after ${job.processed} of ${job.total} items; run it again to finish, stored images are skipped.`;
+  }
+
+  private publish(job: IngestJobState): void {
+    this.pubsub.publish("progress", job.id, snapshot(job));
+  }
+}
+
+function recordFailure(job: IngestJobState, item: string, err: unknown): void {
+  job.failed++;
+  if (job.errors.length >= MAX_ERRORS_KEPT) return;
+  const code = err instanceof AppError ? err.code : "INTERNAL_SERVER_ERROR";
+  const message = err instanceof AppError ? err.message : "Internal error; see the server log";
+  job.errors.push({ item, code, message });
+}
+
+/** A copy, so a published or returned state never changes under its reader. */
+function snapshot(job: IngestJobState): IngestJobState {
+  return { ...job, errors: [...job.errors] };
+}
