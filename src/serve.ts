@@ -1,0 +1,51 @@
+// Runs the server until SIGINT/SIGTERM: used by `npm start` (src/main.ts) and `mmrag serve`.
+import { createApp, GRAPHQL_PATH, type App } from "./app.js";
+import type { Config } from "./config.js";
+import { ConfigError } from "./errors.js";
+import { createLogger } from "./logger.js";
+
+export async function serve(loadConfig: () => Config): Promise<void> {
+  const started = Date.now();
+  let app: App | undefined;
+  try {
+    const config = loadConfig();
+    const logger = createLogger(config);
+    app = await createApp(config, { logger });
+    const url = await app.listen();
+    const model = app.services.embedder.info;
+    logger.info(
+      { ms: Date.now() - started, milvus: app.services.vectors.location, backend: app.services.vectors.backend, model: model.name },
+      `mmrag is ready: ${url}${GRAPHQL_PATH}`,
+    );
+    if (model.warning) logger.warn(model.warning);
+
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn(`${signal} again: exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info(`${signal} received: draining connections and stopping`);
+      app!.close().then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, "Shutdown failed");
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("exit", () => app?.killNow());
+  } catch (err) {
+    app?.killNow();
+    reportStartupError(err);
+    process.exit(1);
+  }
+}
+
+export function reportStartupError(err: unknown): void {
+  if (err instanceof ConfigError) console.error(`\nmmrag could not start:\n${err.message}\n`);
+  else console.error("mmrag could not start:", err);
+}
