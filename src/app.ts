@@ -18,15 +18,20 @@ import type { RequestContext } from "./context.js";
 import { isExpectedError, maskError } from "./graphql/mask-errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { imageRoutes } from "./http/image-routes.js";
+import { panoramaRoutes } from "./http/panorama-routes.js";
 import { createLogger, type Logger } from "./logger.js";
 import { ImageResolver } from "./resolvers/image.resolver.js";
 import { IngestResolver } from "./resolvers/ingest.resolver.js";
+import { SearchResolver } from "./resolvers/search.resolver.js";
 import { StatsResolver } from "./resolvers/stats.resolver.js";
 import { buildAppSchema, instanceContainer } from "./schema/index.js";
 import { CatalogService } from "./services/catalog.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
+import { PanoramaService } from "./services/panorama/index.js";
+import { RerankService } from "./services/rerank/index.js";
+import { SearchService } from "./services/search.service.js";
 import { VectorStore } from "./services/vector-store.service.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -37,6 +42,9 @@ export interface Services {
   images: ImageStore;
   catalog: CatalogService;
   ingest: IngestService;
+  search: SearchService;
+  panorama: PanoramaService;
+  reranker: RerankService;
 }
 
 export interface App {
@@ -69,12 +77,16 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const catalog = new CatalogService({ vectors, images, embedder, limits, logger });
   const ingest = new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
-  const services: Services = { embedder, vectors, images, catalog, ingest };
+  const panorama = new PanoramaService({ ...config.panorama, logger, maxPixels: config.images.maxPixels });
+  const reranker = new RerankService(config.rerank, { logger });
+  const search = new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger });
+  const services: Services = { embedder, vectors, images, catalog, ingest, search, panorama, reranker };
 
   const schema = await buildAppSchema(
     instanceContainer([
       new ImageResolver(catalog, config.http.maxUploadBytes),
       new IngestResolver(ingest, config.http.maxUploadBytes),
+      new SearchResolver(search, config.http.maxUploadBytes),
       new StatsResolver(catalog, vectors, embedder.info),
     ]),
   );
@@ -143,6 +155,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   );
   expressApp.use(healthRoutes({ vectors, model: embedder.info }));
   expressApp.use(imageRoutes(images));
+  expressApp.use(panoramaRoutes(panorama));
   expressApp.use(
     GRAPHQL_PATH,
     graphqlUploadExpress({ maxFileSize: config.http.maxUploadBytes, maxFiles: 1000 }),
@@ -182,6 +195,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         await apollo.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await ingest.close();
+        panorama.close();
         await vectors.close();
         await embedder.close();
       })();

@@ -6,16 +6,16 @@ import type { GraphQLSchema } from "graphql";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { ImageResolver } from "../resolvers/image.resolver.js";
 import { IngestResolver } from "../resolvers/ingest.resolver.js";
+import { SearchResolver } from "../resolvers/search.resolver.js";
 import { StatsResolver } from "../resolvers/stats.resolver.js";
 import { RankedResult } from "./ranked-result.type.js";
 import { SearchHit } from "./search-hit.type.js";
 
-export const RESOLVERS = [ImageResolver, IngestResolver, StatsResolver] as const;
+export const RESOLVERS = [ImageResolver, IngestResolver, SearchResolver, StatsResolver] as const;
 
 export async function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
-    // Part of the public model before every query that returns them exists.
     orphanedTypes: [SearchHit, RankedResult],
     container,
     // Our subscriptions bring their own `subscribe` streams; type-graphql insists on a PubSub all the same.

@@ -21,6 +21,9 @@ export class RankedResult {
   @Field(() => String)
   instruction!: string;
 
+  @Field(() => Boolean, { description: "True when the instruction was longer than the model reads (316 tokens for Visualized-BGE) and was cut." })
+  instructionTruncated!: boolean;
+
   @Field(() => [SearchHit], { description: "Nearest images in vector order, with cosine scores." })
   hits!: SearchHit[];
 

@@ -5,7 +5,7 @@ import { toMilvusExpression, type CatalogFilter } from "./catalog-filter.js";
 import type { EmbeddingService } from "./embedding/index.js";
 import { inspectImage, type DecodeLimits } from "./image-decode.js";
 import { IMAGE_ID, ImageStore, contentHash } from "./image-store.service.js";
-import type { ImageRecord, VectorStore } from "./vector-store.service.js";
+import type { ImageRecord, VectorHit, VectorStore } from "./vector-store.service.js";
 
 /** Milvus caps a JSON field at 64 KiB; we keep well inside it. */
 export const MAX_METADATA_BYTES = 32 * 1024;
@@ -111,6 +111,11 @@ export class CatalogService {
     }
     const after = options.after ? decodeCursor(options.after) : undefined;
     return this.deps.vectors.list({ first: options.first, after, expression: toMilvusExpression(options.filter) || undefined });
+  }
+
+  /** Nearest catalogue images to a query vector, by cosine similarity. */
+  nearest(vector: Float32Array, options: { limit: number; expression?: string }): Promise<VectorHit[]> {
+    return this.deps.vectors.search(vector, options);
   }
 
   async count(filter?: CatalogFilter): Promise<number> {
