@@ -17,7 +17,7 @@ export async function writeJpegs(folder: string, count: number, width = 1000, he
     const file = path.join(folder, `img-${String(i).padStart(5, "0")}.jpg`);
     files.push(file);
     if (await fs.access(file).then(() => true, () => false)) continue;
-    const noise = await sharp({ create: { width, height, channels: 3, noise: { type: "gaussian", mean: 128, sigma: 40 } } }).raw().toBuffer();
+    const noise = await sharp({ create: { width, height, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 40 } } }).raw().toBuffer();
     const pixels = Buffer.alloc(width * height * 3);
     for (let p = 0; p < width * height; p++) {
       const x = p % width;

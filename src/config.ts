@@ -31,6 +31,8 @@ const envSchema = z.object({
     .default("mmrag_images"),
   MILVUS_INDEX: z.enum(["AUTO", "FLAT", "IVF_FLAT", "HNSW", "AUTOINDEX"]).default("AUTO"),
   MILVUS_IVF_NLIST: int(1, 65536).default(128),
+  MILVUS_IVF_NPROBE: int(1, 65536).default(16),
+  MILVUS_HNSW_EF: int(1, 32_768).default(64),
   MILVUS_HNSW_M: int(2, 2048).default(16),
   MILVUS_HNSW_EF_CONSTRUCTION: int(1).default(200),
   MILVUS_STARTUP_TIMEOUT_MS: int(1000).default(60_000),
@@ -84,7 +86,7 @@ export interface Config {
     liteDbPath?: string;
     token?: string;
     collection: string;
-    index: { type: MilvusIndexType; nlist: number; hnswM: number; hnswEfConstruction: number };
+    index: { type: MilvusIndexType; nlist: number; nprobe: number; hnswM: number; hnswEfConstruction: number; hnswEf: number };
     startupTimeoutMs: number;
     requestTimeoutMs: number;
   };
@@ -163,7 +165,14 @@ export function loadConfig(env: Env = process.env): Config {
       liteDbPath: remote ? undefined : path.resolve(uri),
       token: e.MILVUS_TOKEN,
       collection: e.MILVUS_COLLECTION,
-      index: { type: chooseIndex(e.MILVUS_INDEX, mode), nlist: e.MILVUS_IVF_NLIST, hnswM: e.MILVUS_HNSW_M, hnswEfConstruction: e.MILVUS_HNSW_EF_CONSTRUCTION },
+      index: {
+        type: chooseIndex(e.MILVUS_INDEX, mode),
+        nlist: e.MILVUS_IVF_NLIST,
+        nprobe: e.MILVUS_IVF_NPROBE,
+        hnswM: e.MILVUS_HNSW_M,
+        hnswEfConstruction: e.MILVUS_HNSW_EF_CONSTRUCTION,
+        hnswEf: e.MILVUS_HNSW_EF,
+      },
       startupTimeoutMs: e.MILVUS_STARTUP_TIMEOUT_MS,
       requestTimeoutMs: e.MILVUS_REQUEST_TIMEOUT_MS,
     },

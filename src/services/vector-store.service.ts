@@ -321,9 +321,16 @@ export class VectorStore {
         filter: options.expression || undefined,
         output_fields: RECORD_FIELDS,
         metric_type: "COSINE",
+        params: this.searchParams(),
       }),
     );
     return res.results.map((row) => ({ record: fromRow(row), score: Number(row.score) }));
+  }
+
+  /** Search-time knobs of the configured index: more probes or a larger ef buy recall with time. */
+  private searchParams(): Record<string, number> {
+    const { type, nprobe, hnswEf } = this.config.index;
+    return type === "IVF_FLAT" ? { nprobe } : type === "HNSW" ? { ef: hnswEf } : {};
   }
 
   async delete(ids: string[]): Promise<number> {
