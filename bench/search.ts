@@ -85,7 +85,7 @@ for (const q of probes) {
   const hits = await app.services.catalog.nearest(q, { limit: LIMIT });
   ivfMs.push(performance.now() - t);
   const exact = new Set(exactTopK(vectors.slice(0, largest), q, LIMIT));
-  recall += hits.filter((h) => exact.has(Number(h.record.id.slice(-12)))).length / LIMIT;
+  recall += hits.filter((h) => exact.has(parseInt(h.record.id.slice(-12), 16))).length / LIMIT;
 }
 const ivf = stats(ivfMs);
 console.log(
