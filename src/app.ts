@@ -32,6 +32,7 @@ import { IngestService } from "./services/ingest/ingest.service.js";
 import { PanoramaService } from "./services/panorama/index.js";
 import { RerankService } from "./services/rerank/index.js";
 import { SearchService } from "./services/search.service.js";
+import { removeOrphanedFiles } from "./services/store-reconciler.js";
 import { VectorStore } from "./services/vector-store.service.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -77,6 +78,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const catalog = new CatalogService({ vectors, images, embedder, limits, logger });
   const ingest = new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
+  // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan.
+  await removeOrphanedFiles(images, vectors, logger);
   const panorama = new PanoramaService({ ...config.panorama, logger, maxPixels: config.images.maxPixels });
   const reranker = new RerankService(config.rerank, { logger });
   const search = new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger });
