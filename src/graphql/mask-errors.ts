@@ -18,12 +18,9 @@ const REQUEST_ERROR_CODES = new Set([
 
 /** True when the error is expected (bad input, missing thing, upstream down) rather than a bug. */
 export function isExpectedError(error: unknown): boolean {
-  const original = unwrapResolverError(error);
-  if (original instanceof AppError) return true;
-  if (original instanceof GraphQLError && !original.originalError) {
-    return REQUEST_ERROR_CODES.has(String(original.extensions?.code ?? ""));
-  }
-  return false;
+  if (unwrapResolverError(error) instanceof AppError) return true;
+  // Errors without a path come from the request itself (parse, validation, variable coercion), not from resolvers.
+  return error instanceof GraphQLError && !error.path && REQUEST_ERROR_CODES.has(String(error.extensions?.code ?? ""));
 }
 
 export function maskError(formatted: GraphQLFormattedError, error: unknown, exposeStack: boolean): GraphQLFormattedError {

@@ -10,6 +10,9 @@ interface LockContents {
   dbPath: string;
 }
 
+/** Lock files this process holds: a second app in the same process must be refused too. */
+const heldHere = new Set<string>();
+
 export class DbFileLock {
   readonly path: string;
   private held = false;
@@ -20,10 +23,14 @@ export class DbFileLock {
 
   /** Takes the lock, or throws ConfigError naming the live process that holds it. Returns a stale holder's orphaned child pid, if any. */
   acquire(): number | undefined {
+    if (heldHere.has(this.path)) {
+      throw new ConfigError(`The Milvus Lite database ${this.dbPath} is already in use by process ${process.pid} (this one). Give each server its own DATA_DIR or MILVUS_URI.`);
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         fs.writeFileSync(this.path, JSON.stringify({ pid: process.pid, dbPath: this.dbPath } satisfies LockContents), { flag: "wx" });
         this.held = true;
+        heldHere.add(this.path);
         return this.staleChild;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
@@ -53,6 +60,7 @@ export class DbFileLock {
   release(): void {
     if (!this.held) return;
     this.held = false;
+    heldHere.delete(this.path);
     const holder = readLock(this.path);
     if (holder?.pid === process.pid) fs.rmSync(this.path, { force: true });
   }
@@ -69,8 +77,14 @@ function readLock(file: string): LockContents | undefined {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed process stays a zombie until its parent reaps it; it holds nothing any more.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return true;
   }
 }

@@ -165,7 +165,7 @@ function locateBinary(): { binPath: string; libDir: string } {
 }
 
 async function waitUntilAnswering(address: string, deadline: number): Promise<void> {
-  const client = new MilvusClient({ address, timeout: 2000 });
+  const client = new MilvusClient({ address, timeout: 2000, logLevel: "error" });
   try {
     for (;;) {
       try {

@@ -48,6 +48,8 @@ it("finishes a killed ingest on rerun with every image stored exactly once", asy
   const env = await testEnv(dataDir, { INGEST_ROOTS: root, INGEST_CONCURRENCY: "2", INGEST_INSERT_BATCH: "4" });
 
   const doomed = await startServerProcess(env as NodeJS.ProcessEnv);
+  // A second server process on the same database file is refused while the first one lives.
+  await expect(startTestServer({ dataDir, env: { INGEST_ROOTS: root } })).rejects.toThrow(/already in use by process \d+ \(another mmrag server\?\)/);
   const started = await graphql(doomed.url, `mutation($path: String!) { ingestFolder(path: $path) { id } }`, { path: folder });
   const firstJob = started.data.ingestFolder.id;
   let processed = 0;
