@@ -1,0 +1,15 @@
+// Where the repository's own files are, from this module's location (src/models or dist/models).
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * A tokenizer.json we ship or that the checkout's sibling shared/ folder holds. The BERT one is committed
+ * under models/tokenizers so the demo model works anywhere; the CLIP one comes with a pulled CLIP model.
+ */
+export function findTokenizerFile(id: "bert-base-uncased" | "clip", file = "tokenizer.json"): string | undefined {
+  const candidates = [path.join(REPO_ROOT, "models", "tokenizers", id, file), path.resolve(REPO_ROOT, "..", "shared", "tokenizers", id, file)];
+  return candidates.find((c) => fs.existsSync(c));
+}

@@ -1,0 +1,75 @@
+// CLIP: separate image and text towers; a composed query is normalise(w·image + (1−w)·text).
+import type { ModelManifest } from "../../models/manifest.js";
+import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
+import { GraphRunner, type GraphRunnerOptions } from "./graph-runner.js";
+import { preprocessImage } from "./image-preprocess.js";
+import { assertImageWeight, assertText } from "./input-checks.js";
+import type { ModelRuntime } from "./model-folder.js";
+import { int64Tensor, maskTensor, pixelTensor } from "./onnx-session.js";
+import type { TextTokenizer } from "./text-tokenizer.js";
+import { l2Normalise, weightedSum } from "./vector-math.js";
+
+export const DEFAULT_IMAGE_WEIGHT = 0.5;
+
+export class ClipEmbedder implements EmbeddingService {
+  readonly vision: GraphRunner<Float32Array>;
+  readonly text: GraphRunner<number[]>;
+
+  constructor(
+    readonly info: ModelInfo,
+    private readonly manifest: ModelManifest,
+    private readonly tokenizer: TextTokenizer,
+    private readonly runtime: ModelRuntime,
+  ) {
+    const visionSpec = manifest.graphs.vision!;
+    const textSpec = manifest.graphs.text;
+    const base = (role: string): Omit<GraphRunnerOptions, "spec"> => ({
+      key: role,
+      file: runtime.files[role],
+      dimension: manifest.dimension,
+      runtime: runtime.options,
+      worker: runtime.worker,
+      maxBatch: runtime.maxBatch,
+      maxWaitMs: runtime.maxWaitMs,
+    });
+    this.vision = new GraphRunner({ ...base(visionSpec.file), spec: visionSpec }, (items) => ({
+      [visionSpec.inputs.pixelValues!]: pixelTensor(items, manifest.image.size),
+    }));
+    // Padding goes after the end token; CLIP's causal mask keeps it from touching the pooled token.
+    // Exports that take an attention_mask get one.
+    this.text = new GraphRunner({ ...base(textSpec.file), spec: textSpec }, (items, inputNames) => {
+      const mask = textSpec.inputs.attentionMask ?? "attention_mask";
+      return {
+        [textSpec.inputs.inputIds!]: int64Tensor(items, manifest.text.padId),
+        ...(inputNames.includes(mask) ? { [mask]: maskTensor(items) } : {}),
+      };
+    });
+  }
+
+  async warmUp(): Promise<void> {
+    await Promise.all([this.vision.session(), this.text.session()]);
+  }
+
+  async embedImage(image: Buffer): Promise<Float32Array> {
+    return this.vision.embed(await preprocessImage(image, this.manifest.image, this.runtime.maxPixels));
+  }
+
+  async embedText(text: string): Promise<Float32Array> {
+    assertText(text);
+    return this.text.embed(this.tokenizer.encode(text, this.manifest.text.maxTokens).ids);
+  }
+
+  async embedComposed(image: Buffer, instruction: string, options: { imageWeight?: number } = {}): Promise<ComposedEmbedding> {
+    assertText(instruction);
+    const w = options.imageWeight ?? DEFAULT_IMAGE_WEIGHT;
+    assertImageWeight(w);
+    const { ids, truncated } = this.tokenizer.encode(instruction, this.manifest.text.maxComposedTokens);
+    const [imageVector, textVector] = await Promise.all([this.embedImage(image), this.text.embed(ids)]);
+    return { vector: l2Normalise(weightedSum(imageVector, w, textVector, 1 - w)), truncated, textTokens: ids.length };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.vision.close(), this.text.close()]);
+    await this.runtime.worker.close();
+  }
+}

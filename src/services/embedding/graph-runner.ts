@@ -1,0 +1,52 @@
+// One ONNX graph behind a dynamic batcher: the session is opened once (a memoised promise, so concurrent
+// first calls share it), and each batch is one session.run whose rows go back to their callers.
+import type { GraphSpec } from "../../models/manifest.js";
+import { DynamicBatcher, type BatcherOptions } from "./dynamic-batcher.js";
+import { embeddingsOutput, openSession, type RuntimeOptions } from "./onnx-session.js";
+import type { OnnxWorker, TensorData, WorkerSession } from "./onnx-worker.js";
+import { normalisedRow } from "./vector-math.js";
+
+export interface GraphRunnerOptions extends BatcherOptions {
+  key: string;
+  file: string;
+  spec: GraphSpec;
+  dimension: number;
+  runtime: RuntimeOptions;
+  worker: OnnxWorker;
+}
+
+export class GraphRunner<I> {
+  private sessionPromise: Promise<WorkerSession> | undefined;
+  readonly batcher: DynamicBatcher<I, Float32Array>;
+
+  constructor(
+    private readonly options: GraphRunnerOptions,
+    /** Builds the feeds for a batch; `inputNames` lets optional inputs (CLIP's attention_mask) follow the graph. */
+    private readonly feeds: (items: I[], inputNames: readonly string[]) => Record<string, TensorData>,
+  ) {
+    this.batcher = new DynamicBatcher((items) => this.runBatch(items), options);
+  }
+
+  session(): Promise<WorkerSession> {
+    const { worker, key, file, spec, runtime } = this.options;
+    const required = [spec.inputs.pixelValues, spec.inputs.inputIds].filter((n): n is string => !!n);
+    this.sessionPromise ??= openSession(worker, key, file, runtime, { inputs: required, output: spec.output });
+    return this.sessionPromise;
+  }
+
+  embed(item: I): Promise<Float32Array> {
+    return this.batcher.submit(item);
+  }
+
+  private async runBatch(items: I[]): Promise<Float32Array[]> {
+    const session = await this.session();
+    const result = await session.run(this.feeds(items, session.inputNames), [this.options.spec.output]);
+    const data = embeddingsOutput(result, this.options.spec.output, items.length, this.options.dimension);
+    return items.map((_, row) => normalisedRow(data, row, this.options.dimension));
+  }
+
+  /** Finishes queued work; the worker that holds the session is closed by the embedder. */
+  async close(): Promise<void> {
+    await this.batcher.close();
+  }
+}

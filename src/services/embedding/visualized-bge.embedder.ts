@@ -1,0 +1,77 @@
+// Visualized-BGE: image tokens and instruction tokens go through BGE's encoder together (composed.onnx);
+// image-only is composed with an empty prompt ([CLS][SEP]); text-only is plain BGE (text.onnx).
+import type { ModelManifest } from "../../models/manifest.js";
+import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
+import { GraphRunner, type GraphRunnerOptions } from "./graph-runner.js";
+import { preprocessImage } from "./image-preprocess.js";
+import { int64Tensor, maskTensor, pixelTensor } from "./onnx-session.js";
+import type { ModelRuntime } from "./model-folder.js";
+import type { TextTokenizer } from "./text-tokenizer.js";
+import { assertText } from "./input-checks.js";
+
+interface ComposedItem {
+  pixels: Float32Array;
+  ids: number[];
+}
+
+export class VisualizedBgeEmbedder implements EmbeddingService {
+  readonly composed: GraphRunner<ComposedItem>;
+  readonly text: GraphRunner<number[]>;
+
+  constructor(
+    readonly info: ModelInfo,
+    private readonly manifest: ModelManifest,
+    private readonly tokenizer: TextTokenizer,
+    private readonly runtime: ModelRuntime,
+  ) {
+    const composedSpec = manifest.graphs.composed!;
+    const textSpec = manifest.graphs.text;
+    const size = manifest.image.size;
+    const pad = manifest.text.padId;
+    const base = (role: string): Omit<GraphRunnerOptions, "spec"> => ({
+      key: role,
+      file: runtime.files[role],
+      dimension: manifest.dimension,
+      runtime: runtime.options,
+      worker: runtime.worker,
+      maxBatch: runtime.maxBatch,
+      maxWaitMs: runtime.maxWaitMs,
+    });
+    this.composed = new GraphRunner({ ...base(composedSpec.file), spec: composedSpec }, (items) => ({
+      [composedSpec.inputs.pixelValues!]: pixelTensor(items.map((i) => i.pixels), size),
+      [composedSpec.inputs.inputIds!]: int64Tensor(items.map((i) => i.ids), pad),
+      [composedSpec.inputs.attentionMask!]: maskTensor(items.map((i) => i.ids)),
+    }));
+    this.text = new GraphRunner({ ...base(textSpec.file), spec: textSpec }, (items) => ({
+      [textSpec.inputs.inputIds!]: int64Tensor(items, pad),
+      [textSpec.inputs.attentionMask!]: maskTensor(items),
+    }));
+  }
+
+  async warmUp(): Promise<void> {
+    await Promise.all([this.composed.session(), this.text.session()]);
+  }
+
+  async embedImage(image: Buffer): Promise<Float32Array> {
+    return (await this.embedComposed(image, "")).vector;
+  }
+
+  async embedText(text: string): Promise<Float32Array> {
+    assertText(text);
+    return this.text.embed(this.tokenizer.encode(text, this.manifest.text.maxTokens).ids);
+  }
+
+  /** `imageWeight` has no meaning here: the encoder mixes image and text itself. */
+  async embedComposed(image: Buffer, instruction: string): Promise<ComposedEmbedding> {
+    assertText(instruction);
+    const { ids, truncated } = this.tokenizer.encode(instruction, this.manifest.text.maxComposedTokens);
+    const pixels = await preprocessImage(image, this.manifest.image, this.runtime.maxPixels);
+    const vector = await this.composed.embed({ pixels, ids });
+    return { vector, truncated, textTokens: ids.length };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.composed.close(), this.text.close()]);
+    await this.runtime.worker.close();
+  }
+}

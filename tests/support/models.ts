@@ -1,0 +1,20 @@
+// Generated model folders for tests, cached under <repo>/.cache/models and rebuilt when the generator changes.
+import path from "node:path";
+import { ensureGeneratedModelIn, type GeneratedKind } from "../../src/models/generate/index.js";
+import { REPO_ROOT } from "../../src/models/repo-paths.js";
+
+export const TEST_MODELS_DIR = path.join(REPO_ROOT, ".cache", "models");
+export const SHARED_TOKENIZERS = path.resolve(REPO_ROOT, "../shared/tokenizers");
+
+const pending = new Map<GeneratedKind, Promise<string>>();
+
+/** The folder of a generated model (random weights, real input/output contract). Safe to call from parallel workers. */
+export function ensureGeneratedModel(kind: GeneratedKind): Promise<string> {
+  let folder = pending.get(kind);
+  if (!folder) {
+    folder = ensureGeneratedModelIn(TEST_MODELS_DIR, kind);
+    folder.catch(() => pending.delete(kind));
+    pending.set(kind, folder);
+  }
+  return folder;
+}
