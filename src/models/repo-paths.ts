@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**
- * A tokenizer.json we ship or that the checkout's sibling shared/ folder holds. The BERT one is committed
- * under models/tokenizers so the demo model works anywhere; the CLIP one comes with a pulled CLIP model.
+ * A tokenizer file we ship under models/tokenizers (BERT uncased and CLIP BPE), or that the checkout's sibling
+ * shared/ folder holds.
  */
 export function findTokenizerFile(id: "bert-base-uncased" | "clip", file = "tokenizer.json"): string | undefined {
   const candidates = [path.join(REPO_ROOT, "models", "tokenizers", id, file), path.resolve(REPO_ROOT, "..", "shared", "tokenizers", id, file)];

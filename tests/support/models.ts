@@ -4,7 +4,8 @@ import { ensureGeneratedModelIn, type GeneratedKind } from "../../src/models/gen
 import { REPO_ROOT } from "../../src/models/repo-paths.js";
 
 export const TEST_MODELS_DIR = path.join(REPO_ROOT, ".cache", "models");
-export const SHARED_TOKENIZERS = path.resolve(REPO_ROOT, "../shared/tokenizers");
+/** Published tokenizer files that ship in the repository (models/tokenizers/README.md). */
+export const SHARED_TOKENIZERS = path.join(REPO_ROOT, "models", "tokenizers");
 
 const pending = new Map<GeneratedKind, Promise<string>>();
 
