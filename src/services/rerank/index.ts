@@ -99,7 +99,7 @@ export class RerankService {
     const message = completion.choices[0]?.message;
     if (message?.refusal) throw new UnreadableAnswer(`The LLM refused: ${message.refusal}`);
     const content = message?.content ?? "";
-    const parsed = parseAnswer(content, format);
+    const parsed = parseAnswer(content);
     if (!parsed) throw new UnreadableAnswer(`Could not read a ranking from the LLM's answer: ${quote(content)}`);
     const count = request.candidates.length;
     const repaired = repairOrder(parsed.indices, count);

@@ -46,9 +46,9 @@ export function parseJsonAnswer(content: string): ParsedAnswer | null {
   return { indices, explanation: typeof reasons === "string" && reasons.trim() !== "" ? reasons.trim() : null };
 }
 
-/** Tries the format asked for first, then the other one. */
-export function parseAnswer(content: string, asked: "json_schema" | "text"): ParsedAnswer | null {
-  return asked === "json_schema" ? (parseJsonAnswer(content) ?? parseTextAnswer(content)) : (parseTextAnswer(content) ?? parseJsonAnswer(content));
+/** JSON with a "ranking" list wins wherever it appears (models wrap it in fences or prose); else the text format. */
+export function parseAnswer(content: string): ParsedAnswer | null {
+  return parseJsonAnswer(content) ?? parseTextAnswer(content);
 }
 
 export function repairOrder(indices: number[], count: number): RepairedOrder {
