@@ -19,13 +19,16 @@ export async function serve(loadConfig: () => Config): Promise<void> {
     );
     if (model.warning) logger.warn(model.warning);
 
-    let stopping = false;
+    // Ctrl-C under `npm start` reaches us twice within milliseconds (the terminal signals the whole
+    // process group and npm forwards it too), so only a signal well after the first one forces an exit.
+    let stoppingSince = 0;
     const stop = (signal: string) => {
-      if (stopping) {
+      if (stoppingSince) {
+        if (Date.now() - stoppingSince < 1000) return;
         logger.warn(`${signal} again: exiting now`);
         process.exit(1);
       }
-      stopping = true;
+      stoppingSince = Date.now();
       logger.info(`${signal} received: draining connections and stopping`);
       app!.close().then(
         () => process.exit(0),
