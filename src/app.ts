@@ -123,6 +123,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const apollo = new ApolloServer<RequestContext>({
     schema,
     csrfPrevention: true,
+    // serve.ts owns SIGINT/SIGTERM and stops everything in order; Apollo's own handlers would race it.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: exposeStack,
     formatError: (formatted, error) => maskError(formatted, error, exposeStack),
     plugins: [

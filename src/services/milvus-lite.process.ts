@@ -77,6 +77,9 @@ export class MilvusLiteProcess extends EventEmitter<MilvusLiteEvents> {
     const child = spawn(binPath, [dbPath, address, "ERROR"], {
       env: { ...process.env, LD_LIBRARY_PATH: libDir, GLOG_log_dir: logDir },
       stdio: ["ignore", "ignore", "pipe"],
+      // Its own process group: Ctrl-C at a terminal signals the whole foreground group, and Milvus dying
+      // before we drain would look like a crash. We stop it ourselves, in order.
+      detached: true,
     });
     this.child = child;
     this.stderrTail = "";
