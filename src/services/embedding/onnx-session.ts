@@ -4,7 +4,10 @@ import type { Config } from "../../config.js";
 import { ConfigError } from "../../errors.js";
 import type { OnnxWorker, TensorData, WorkerSession } from "./onnx-worker.js";
 
-export type RuntimeOptions = Pick<Config["model"], "intraOpThreads" | "interOpThreads" | "graphOptimization">;
+export type RuntimeOptions = Pick<Config["model"], "intraOpThreads" | "interOpThreads" | "graphOptimization"> & {
+  /** false when several sessions take turns on the same cores (CLIP's two towers). */
+  spinning?: boolean;
+};
 
 export function sessionOptions(options: RuntimeOptions): InferenceSession.SessionOptions {
   return {
@@ -14,6 +17,9 @@ export function sessionOptions(options: RuntimeOptions): InferenceSession.Sessio
     // 0 lets onnxruntime choose (one thread per physical core).
     ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
     ...(options.interOpThreads > 0 ? { interOpNumThreads: options.interOpThreads } : {}),
+    // Each session has its own thread pool whose idle threads spin by default: good for one session,
+    // but with CLIP's two towers taking turns the idle tower's threads burn the cores the busy one needs.
+    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } } } : {}),
   };
 }
 
