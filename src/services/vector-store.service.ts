@@ -132,6 +132,9 @@ export class VectorStore {
       timeout: this.config.requestTimeoutMs,
       maxRetries: 1,
       logLevel: "error",
+      // Milvus Lite turns away the SDK's 10 s idle keepalive pings ("excess pings") and logs it; a dead
+      // Lite child is seen through its exit instead.
+      ...(this.backend === "milvus-lite" ? { channelOptions: { "grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": 0 } } : {}),
     });
   }
 
