@@ -62,6 +62,9 @@ const envSchema = z.object({
   INGEST_CONCURRENCY: int(1, 256).default(16),
   INGEST_INSERT_BATCH: int(1, 10_000).default(64),
   INGEST_MAX_FILES: int(1).default(1000),
+  INGEST_URL_ALLOWLIST: z.string().default(""),
+  INGEST_URL_TIMEOUT_MS: int(100).default(15_000),
+  INGEST_URL_MAX_BYTES: int(1).optional(),
 });
 
 export type MilvusIndexType = "FLAT" | "IVF_FLAT" | "HNSW" | "AUTOINDEX";
@@ -123,8 +126,12 @@ export interface Config {
     /** Images in flight at once; the embedder batches them. */
     concurrency: number;
     insertBatch: number;
-    /** Most files in one ingestImages request. */
+    /** Most files (or URLs) in one ingest request. */
     maxFiles: number;
+    /** ingestUrls: hosts it may fetch from ("*" any public host, "*.example.com", "10.0.0.5"); empty means off. */
+    urlAllowlist: string[];
+    urlTimeoutMs: number;
+    urlMaxBytes: number;
     jobsDir: string;
     spoolDir: string;
   };
@@ -206,6 +213,11 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: e.INGEST_CONCURRENCY,
       insertBatch: e.INGEST_INSERT_BATCH,
       maxFiles: e.INGEST_MAX_FILES,
+      urlAllowlist: e.INGEST_URL_ALLOWLIST.split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+      urlTimeoutMs: e.INGEST_URL_TIMEOUT_MS,
+      urlMaxBytes: e.INGEST_URL_MAX_BYTES ?? e.MAX_UPLOAD_BYTES,
       jobsDir: path.join(dataDir, "jobs"),
       spoolDir: path.join(dataDir, "uploads"),
     },

@@ -41,6 +41,20 @@ export class IngestResolver {
     return toIngestJob(await this.ingest.startFolder(path, { recursive, pattern }));
   }
 
+  @Mutation(() => IngestJob, {
+    description: "Starts ingesting images fetched from http(s) URLs; off unless the server sets INGEST_URL_ALLOWLIST. Each image's metadata gets its sourceUrl.",
+  })
+  async ingestUrls(
+    @Arg("urls", () => [String]) urls: string[],
+    @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per URL, in the same order." })
+    metadata: Array<Record<string, unknown> | null> | undefined,
+  ): Promise<IngestJob> {
+    if (metadata && metadata.length !== urls.length) {
+      throw new BadUserInputError(`metadata has ${metadata.length} entries for ${urls.length} URLs`, { field: "metadata" });
+    }
+    return toIngestJob(await this.ingest.startUrls(urls, metadata));
+  }
+
   @Mutation(() => IngestJob, { description: "Stops a running job after the images in flight; it ends CANCELLED." })
   async cancelIngestJob(@Arg("id", () => ID) id: string): Promise<IngestJob> {
     return toIngestJob(await this.ingest.cancel(id));

@@ -9,7 +9,7 @@ registerEnumType(IngestStatus, {
 
 @ObjectType({ description: "One item of an ingest that could not be stored, and why." })
 export class IngestItemError {
-  @Field(() => String, { description: "File name, or the path relative to the ingested folder." })
+  @Field(() => String, { description: "File name, the path relative to the ingested folder, or the URL." })
   item!: string;
 
   @Field(() => String, { description: "A stable error code, e.g. UNSUPPORTED_MEDIA_TYPE." })
@@ -27,7 +27,7 @@ export class IngestJob {
   @Field(() => IngestStatus)
   status!: Status;
 
-  @Field(() => String, { description: '"upload" or "folder".' })
+  @Field(() => String, { description: '"upload", "folder" or "urls".' })
   kind!: string;
 
   @Field(() => String, { description: "What was ingested: the folder, or how many files were uploaded." })

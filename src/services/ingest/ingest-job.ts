@@ -16,7 +16,7 @@ export interface IngestItemError {
 
 export interface IngestJobState {
   id: string;
-  kind: "upload" | "folder";
+  kind: "upload" | "folder" | "urls";
   /** What was asked for: "3 uploaded files" or the folder path. */
   source: string;
   status: IngestStatus;

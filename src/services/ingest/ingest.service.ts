@@ -10,6 +10,7 @@ import type { Logger } from "../../logger.js";
 import type { CatalogService } from "../catalog.service.js";
 import { BatchWriter } from "./batch-writer.js";
 import { listImageFiles, readInside, readSidecar, resolveIngestFolder } from "./folder-source.js";
+import { checkUrl, fetchImage } from "./url-source.js";
 import { MAX_ERRORS_KEPT, TERMINAL, finalStatus, newJob, updateRates, type IngestJobState } from "./ingest-job.js";
 import { JobStore } from "./job-store.js";
 
@@ -21,7 +22,8 @@ const HEARTBEAT_MS = 500;
 /** One unit of work: a name for reports and a way to get its bytes and metadata. */
 interface IngestItem {
   name: string;
-  read(): Promise<Buffer>;
+  /** The job's signal lets a cancel cut a slow download short. */
+  read(signal: AbortSignal): Promise<Buffer>;
   metadata(): Promise<Record<string, unknown>>;
 }
 
@@ -84,6 +86,23 @@ export class IngestService {
       name: relative,
       read: () => readInside(folder, relative),
       metadata: () => readSidecar(folder, relative),
+    }));
+    return this.start(job, items);
+  }
+
+  /** Checks every URL against INGEST_URL_ALLOWLIST first (nothing starts if one is refused), then fetches in the job. */
+  async startUrls(urls: string[], metadata?: Array<Record<string, unknown> | null>): Promise<IngestJobState> {
+    if (urls.length === 0) throw new BadUserInputError("urls is empty: send at least one URL", { field: "urls" });
+    if (urls.length > this.config.maxFiles) {
+      throw new BadUserInputError(`${urls.length} URLs in one request; the limit is ${this.config.maxFiles} (INGEST_MAX_FILES)`, { field: "urls" });
+    }
+    const policy = { allowlist: this.config.urlAllowlist, timeoutMs: this.config.urlTimeoutMs, maxBytes: this.config.urlMaxBytes };
+    const checked = urls.map((raw, i) => checkUrl(raw, policy, `urls.${i}`));
+    const job = newJob(randomUUID(), "urls", `${urls.length} URL${urls.length === 1 ? "" : "s"}`);
+    const items: IngestItem[] = checked.map((url, i) => ({
+      name: url.href,
+      read: (signal) => fetchImage(url, policy, signal),
+      metadata: async () => ({ sourceUrl: url.href, ...(metadata?.[i] ?? {}) }),
     }));
     return this.start(job, items);
   }
@@ -180,7 +199,7 @@ export class IngestService {
       while (!signal.aborted && !upstreamDown && next < items.length) {
         const item = items[next++];
         try {
-          const bytes = await item.read().catch((err: NodeJS.ErrnoException) => {
+          const bytes = await item.read(signal).catch((err: NodeJS.ErrnoException) => {
             throw err instanceof AppError ? err : new BadUserInputError(`Could not read ${item.name} (${err.code ?? err.message})`);
           });
           const prepared = await catalog.prepare(bytes, await item.metadata());
