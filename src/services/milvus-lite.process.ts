@@ -167,8 +167,14 @@ function locateBinary(): { binPath: string; libDir: string } {
   }
 }
 
+/**
+ * gRPC settings for talking to Milvus Lite: it turns away the SDK's default 10 s idle keepalive pings
+ * ("excess pings", then GOAWAY), and a dead Lite child is seen through its exit anyway.
+ */
+export const LITE_CHANNEL_OPTIONS = { "grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": 0 };
+
 async function waitUntilAnswering(address: string, deadline: number): Promise<void> {
-  const client = new MilvusClient({ address, timeout: 2000, logLevel: "error" });
+  const client = new MilvusClient({ address, timeout: 2000, logLevel: "error", channelOptions: LITE_CHANNEL_OPTIONS });
   try {
     for (;;) {
       try {

@@ -4,7 +4,7 @@ import { DataType, MilvusClient, type FieldType } from "@zilliz/milvus2-sdk-node
 import type { Config } from "../config.js";
 import { ConfigError, UpstreamUnavailableError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { MilvusLiteProcess } from "./milvus-lite.process.js";
+import { LITE_CHANNEL_OPTIONS, MilvusLiteProcess } from "./milvus-lite.process.js";
 
 export interface ImageRecord {
   id: string;
@@ -132,9 +132,7 @@ export class VectorStore {
       timeout: this.config.requestTimeoutMs,
       maxRetries: 1,
       logLevel: "error",
-      // Milvus Lite turns away the SDK's 10 s idle keepalive pings ("excess pings") and logs it; a dead
-      // Lite child is seen through its exit instead.
-      ...(this.backend === "milvus-lite" ? { channelOptions: { "grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": 0 } } : {}),
+      ...(this.backend === "milvus-lite" ? { channelOptions: LITE_CHANNEL_OPTIONS } : {}),
     });
   }
 
