@@ -1,16 +1,3 @@
-// The one list of error codes. The SDK imports this file too, so server and client never drift.
-export const ERROR_CODES = [
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "FORBIDDEN",
-  "UNSUPPORTED_MEDIA_TYPE",
-  "PAYLOAD_TOO_LARGE",
-  "UPSTREAM_UNAVAILABLE",
-  "INTERNAL_SERVER_ERROR",
-  // Raised by Apollo itself before our resolvers run.
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_REQUEST",
-] as const;
-
-export type ErrorCode = (typeof ERROR_CODES)[number];
+// The one list of error codes lives with the SDK, so server and client never drift. It is plain JavaScript with
+// a generated .d.ts, so tsc (rootDir src), tsx and the built dist/ all import that very file without a build step.
+export { ERROR_CODES, type ErrorCode } from "../sdk/src/error-codes.js";

@@ -1,0 +1,17 @@
+// The one list of stable `extensions.code` values, shared by the server (src/error-codes.ts re-exports it) and
+// the SDK. Plain JavaScript so both can import this very file without a build step: the server compiles with
+// rootDir src and cannot compile a TypeScript file from here. `npm run codegen` writes error-codes.d.ts from it.
+
+export const ERROR_CODES = /** @type {const} */ ([
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "FORBIDDEN",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "PAYLOAD_TOO_LARGE",
+  "UPSTREAM_UNAVAILABLE",
+  "INTERNAL_SERVER_ERROR",
+  // Raised by Apollo itself before our resolvers run.
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+]);

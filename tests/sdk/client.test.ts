@@ -1,0 +1,228 @@
+// The SDK from sdk/dist against a real server: uploads of every kind, ingest followed to the end, every
+// query, typed errors, and subscriptions that give their socket back.
+import { createReadStream } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ERROR_CODES } from "../../src/error-codes.js";
+import type { MmragClient } from "../../sdk/src/index.js";
+import { makeJpeg, makePng } from "../support/images.js";
+import { startOpenAIStub, type OpenAIStub } from "../support/openai-stub-server.js";
+import { startTestServer, tempDir, type TestServer } from "../support/server.js";
+import { countWebSockets, loadBuiltSdk, type Sdk } from "./support.js";
+
+let sdk: Sdk;
+let server: TestServer;
+let stub: OpenAIStub;
+let client: MmragClient;
+let sockets: ReturnType<typeof countWebSockets>;
+let dir: string;
+let query: Buffer;
+let queryPath: string;
+
+beforeAll(async () => {
+  [sdk, stub, dir] = await Promise.all([loadBuiltSdk(), startOpenAIStub(), tempDir("mmrag-sdk-")]);
+  server = await startTestServer({
+    env: { OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: "sk-test", RERANK_RESPONSE_FORMAT: "text", RERANK_MAX_RETRIES: "0", RERANK_TIMEOUT_MS: "2000", INGEST_CONCURRENCY: "2" },
+  });
+  sockets = countWebSockets(server.app.httpServer);
+  client = sdk.createClient({ url: `${server.url}/graphql` });
+  query = await makeJpeg(900);
+  queryPath = path.join(dir, "query.jpg");
+  await fs.writeFile(queryPath, query);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await server?.close();
+  await stub?.close();
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** Resolves once the server has no WebSocket open, failing after a few seconds. */
+async function socketsClosed() {
+  await Promise.race([sockets.closed(), new Promise((_, reject) => setTimeout(() => reject(new Error(`${sockets.open} WebSocket(s) still open`)), 5000))]);
+  expect(sockets.open).toBe(0);
+}
+
+async function expectSdkError(promise: Promise<unknown>, code: string) {
+  const error = await promise.then(
+    () => expect.unreachable(`expected ${code}`),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(sdk.SdkError);
+  expect(error).toMatchObject({ name: "SdkError", code });
+  return error as InstanceType<Sdk["SdkError"]>;
+}
+
+describe("ingest", () => {
+  it("ingestAndWait uploads Buffers, a Blob and a file path, and resolves with the final state after following progress", async () => {
+    const pngPath = path.join(dir, "from-disk.png");
+    await fs.writeFile(pngPath, await makePng(5));
+    const files = [await makeJpeg(1), await makeJpeg(2), await makeJpeg(3), new Blob([new Uint8Array(await makeJpeg(4))], { type: "image/jpeg" }), pngPath];
+    const states: Array<{ processed: number; status: string }> = [];
+
+    const job = await client.ingestAndWait(files, { metadata: files.map((_, i) => ({ title: `item ${i}` })), onProgress: (s) => states.push(s) });
+
+    expect(job).toMatchObject({ status: "SUCCEEDED", kind: "upload", total: 5, processed: 5, succeeded: 5, failed: 0, errors: [] });
+    expect(job.finishedAt).not.toBeNull();
+    expect(states.length).toBeGreaterThanOrEqual(1);
+    expect(states.at(-1)).toEqual(job);
+    for (let i = 1; i < states.length; i++) expect(states[i].processed).toBeGreaterThanOrEqual(states[i - 1].processed);
+    expect(await client.ingestJob({ id: job.id })).toEqual(job);
+    expect((await client.ingestJobs()).map((j) => j.id)).toContain(job.id);
+
+    const page = await client.images({ first: 10 });
+    expect(page.totalCount).toBe(5);
+    expect(page.nodes.map((image) => image.metadata.title).sort()).toEqual(["item 0", "item 1", "item 2", "item 3", "item 4"]);
+    expect(page.nodes.find((image) => image.format === "png")).toBeDefined();
+    expect((await client.stats()).images).toBe(5);
+    await socketsClosed();
+  });
+
+  it("reports items that fail in the job, and the same upload twice as skipped", async () => {
+    const job = await client.ingestAndWait([{ data: Buffer.from("%PDF-1.4 not an image"), name: "notes.pdf" }, await makeJpeg(1)]);
+    expect(job).toMatchObject({ status: "PARTIAL", failed: 1, skipped: 1, succeeded: 0 });
+    expect(job.errors).toEqual([expect.objectContaining({ item: "notes.pdf", code: "UNSUPPORTED_MEDIA_TYPE" })]);
+  });
+});
+
+describe("search", () => {
+  it("searchComposed takes a Buffer, a Blob, a file path, a stream and a named upload, and finds the same images for each", async () => {
+    const variables = { instruction: "phone case with this image theme", limit: 3, rerank: false };
+    const results = [
+      await client.searchComposed({ ...variables, image: query }),
+      await client.searchComposed({ ...variables, image: new Blob([new Uint8Array(query)]) }),
+      await client.searchComposed({ ...variables, image: queryPath }),
+      await client.searchComposed({ ...variables, image: createReadStream(queryPath) }),
+      await client.searchComposed({ ...variables, image: { data: new Uint8Array(query), name: "query.jpg", type: "image/jpeg" } }),
+    ];
+    for (const result of results) {
+      expect(result).toMatchObject({ reranked: false, instruction: variables.instruction, instructionTruncated: false });
+      expect(result.hits).toHaveLength(3);
+      expect(result.ranking.map((h) => h.image.id)).toEqual(result.hits.map((h) => h.image.id));
+      expect(result.hits.map((h) => h.image.id)).toEqual(results[0].hits.map((h) => h.image.id));
+      expect(result.best?.image.id).toBe(result.hits[0].image.id);
+      expect(result.timings.totalMs).toBeGreaterThan(0);
+    }
+  });
+
+  it("searchComposed reranks with the LLM and by a catalogue image's id", async () => {
+    const [first] = (await client.images({ first: 1 })).nodes;
+    stub.script({ content: "Ranked list: [2, 0]\nReasons: the second candidate matches best" });
+    const result = await client.searchComposed({ imageId: first.id, instruction: "poster in these colours", limit: 4 });
+    expect(result.reranked).toBe(true);
+    expect(result.explanation).toContain("matches best");
+    expect(result.best?.image.id).toBe(result.hits[2].image.id);
+    expect(result.panoramaUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/panoramas\//);
+  });
+
+  it("search, searchByImage, similarTo, image and deleteImage", async () => {
+    const { image, created } = await client.addImage({ file: await makeJpeg(77), metadata: { title: "to delete" } });
+    expect(created).toBe(true);
+    expect(await client.image({ id: image.id })).toEqual(image);
+
+    expect(await client.search({ text: "a red leopard phone case", limit: 2 })).toHaveLength(2);
+    const byImage = await client.searchByImage({ image: await makeJpeg(77), limit: 2 });
+    expect(byImage[0].image.id).toBe(image.id);
+    expect(byImage[0].score).toBeGreaterThan(0.99);
+    const similar = await client.similarTo({ imageId: image.id, limit: 3, filter: { format: "jpeg" } });
+    expect(similar.map((h) => h.image.id)).not.toContain(image.id);
+    expect(similar.every((h) => h.image.format === "jpeg")).toBe(true);
+
+    expect(await client.deleteImage({ id: image.id })).toBe(true);
+    expect(await client.image({ id: image.id })).toBeNull();
+  });
+});
+
+describe("errors", () => {
+  it("throws SdkError with the server's code and path for an upload that is not an image", async () => {
+    const error = await expectSdkError(client.searchComposed({ image: Buffer.from("not an image at all"), instruction: "x", rerank: false }), "UNSUPPORTED_MEDIA_TYPE");
+    expect(error.path).toEqual(["searchComposed"]);
+    expect(error.errors).toHaveLength(1);
+    expect(sdk.isSdkError(error, "UNSUPPORTED_MEDIA_TYPE")).toBe(true);
+  });
+
+  it("throws NOT_FOUND with the id in its extensions for an unknown image", async () => {
+    const unknown = "0".repeat(64);
+    const error = await expectSdkError(client.deleteImage({ id: unknown }), "NOT_FOUND");
+    expect(error.extensions).toEqual({ id: unknown });
+    expect(error.message).toContain(unknown);
+    await expectSdkError(client.similarTo({ imageId: unknown }), "NOT_FOUND");
+  });
+
+  it("throws BAD_USER_INPUT for an argument out of range", async () => {
+    await expectSdkError(client.ingestJobs({ limit: 0 }), "BAD_USER_INPUT");
+  });
+
+  it("throws client-side codes for a file that cannot be read and a server that cannot be reached", async () => {
+    await expectSdkError(client.searchByImage({ image: path.join(dir, "missing.jpg") }), "INVALID_UPLOAD");
+    const offline = sdk.createClient({ url: "http://127.0.0.1:9/graphql" });
+    await expectSdkError(offline.stats(), "NETWORK_ERROR");
+  });
+
+  it("shares the server's list of error codes", () => {
+    expect(sdk.ERROR_CODES).toEqual(ERROR_CODES);
+  });
+});
+
+describe("subscriptions", () => {
+  it("ingestProgress of a finished job yields its final state and ends; the socket closes", async () => {
+    const [job] = await client.ingestJobs({ limit: 1 });
+    const states = [];
+    for await (const state of client.ingestProgress(job.id)) states.push(state);
+    expect(states).toEqual([await client.ingestJob({ id: job.id })]);
+    await socketsClosed();
+  });
+
+  it("throws NOT_FOUND for an unknown job", async () => {
+    const iterate = async () => {
+      for await (const _ of client.ingestProgress("no-such-job")) expect.unreachable();
+    };
+    await expectSdkError(iterate(), "NOT_FOUND");
+    await socketsClosed();
+  });
+
+  it("gives the socket back when the caller breaks out early, and when an AbortSignal fires", async () => {
+    const files = await Promise.all(Array.from({ length: 24 }, (_, i) => makeJpeg(300 + i)));
+    const job = await client.ingestImages({ files });
+
+    let seen = 0;
+    for await (const state of client.ingestProgress(job.id)) {
+      expect(state.id).toBe(job.id);
+      expect(sockets.open).toBe(1);
+      if (++seen === 1) break;
+    }
+    await socketsClosed();
+
+    const abort = new AbortController();
+    const followed = (async () => {
+      for await (const _ of client.ingestProgress(job.id, { signal: abort.signal })) abort.abort();
+    })();
+    await expect(followed).rejects.toMatchObject({ name: "AbortError" });
+    await socketsClosed();
+
+    // Stopping to follow a job does not stop the job.
+    let state = job;
+    for await (const update of client.ingestProgress(job.id)) state = update;
+    expect(state).toMatchObject({ status: "SUCCEEDED", succeeded: 24 });
+    await socketsClosed();
+  });
+
+  it("close() ends a subscription in flight", async () => {
+    const job = await client.ingestImages({ files: await Promise.all(Array.from({ length: 12 }, (_, i) => makeJpeg(500 + i))) });
+    const separate = sdk.createClient({ url: `${server.url}/graphql` });
+    const states: unknown[] = [];
+    const followed = (async () => {
+      for await (const state of separate.ingestProgress(job.id)) {
+        states.push(state);
+        if (states.length === 1) void separate.close();
+      }
+    })();
+    await followed.catch(() => undefined);
+    await socketsClosed();
+    expect(states.length).toBeGreaterThanOrEqual(1);
+    for await (const _ of client.ingestProgress(job.id));
+    await socketsClosed();
+  });
+});

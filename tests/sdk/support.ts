@@ -1,0 +1,83 @@
+// The SDK as users get it: sdk/ built into sdk/dist (once, however many test files ask at the same time),
+// imported from there. Types come from sdk/src, so type-checking needs no build.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+
+export type Sdk = typeof import("../../sdk/src/index.js");
+
+export const SDK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../sdk");
+const DIST = path.join(SDK_DIR, "dist");
+const STAMP = path.join(DIST, ".source-hash");
+
+/** Builds sdk/dist unless it was built from the current sources, then imports it. */
+export async function loadBuiltSdk(): Promise<Sdk> {
+  await buildSdk();
+  return (await import(pathToFileURL(path.join(DIST, "index.js")).href)) as Sdk;
+}
+
+export async function buildSdk(): Promise<void> {
+  const hash = await sourceHash();
+  if ((await fs.readFile(STAMP, "utf8").catch(() => "")) === hash) return;
+  await withLock(async () => {
+    if ((await fs.readFile(STAMP, "utf8").catch(() => "")) === hash) return;
+    await promisify(execFile)(process.execPath, [path.join(SDK_DIR, "scripts/build.mjs")], { cwd: SDK_DIR });
+    await fs.writeFile(STAMP, hash);
+  });
+}
+
+async function sourceHash(): Promise<string> {
+  const hash = createHash("sha256");
+  const files = ["package.json", "tsconfig.json", "scripts/build.mjs", ...(await fs.readdir(path.join(SDK_DIR, "src"), { recursive: true })).map((f) => path.join("src", f))];
+  for (const file of files.sort()) {
+    const stat = await fs.stat(path.join(SDK_DIR, file));
+    if (stat.isFile()) hash.update(file).update(await fs.readFile(path.join(SDK_DIR, file)));
+  }
+  return hash.digest("hex");
+}
+
+/** A lock directory beside the system's temp files: mkdir is atomic, so one process builds while the others wait. */
+async function withLock(work: () => Promise<void>): Promise<void> {
+  const lock = path.join(os.tmpdir(), `mmrag-sdk-build-${createHash("sha256").update(SDK_DIR).digest("hex").slice(0, 12)}.lock`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await fs.mkdir(lock);
+      break;
+    } catch {
+      // A lock older than a build could take was left by a killed process.
+      const age = Date.now() - (await fs.stat(lock).then((s) => s.mtimeMs, () => Date.now()));
+      if (age > 60_000) await fs.rm(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lock}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    await work();
+  } finally {
+    await fs.rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** Counts the server's open WebSocket connections, from the upgrade request to the socket's close. */
+export function countWebSockets(httpServer: import("node:http").Server): { readonly open: number; closed(): Promise<void> } {
+  let open = 0;
+  const waiters: Array<() => void> = [];
+  httpServer.on("upgrade", (_req, socket) => {
+    open++;
+    socket.once("close", () => {
+      open--;
+      if (open === 0) waiters.splice(0).forEach((resolve) => resolve());
+    });
+  });
+  return {
+    get open() {
+      return open;
+    },
+    closed: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+  };
+}
