@@ -3,7 +3,7 @@
 import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ERROR_CODES } from "../../src/error-codes.js";
 import type { MmragClient } from "../../sdk/src/index.js";
 import { makeJpeg, makePng } from "../support/images.js";
@@ -93,6 +93,7 @@ describe("search", () => {
     const results = [
       await client.searchComposed({ ...variables, image: query }),
       await client.searchComposed({ ...variables, image: new Blob([new Uint8Array(query)]) }),
+      await client.searchComposed({ ...variables, image: new File([new Uint8Array(query)], "query.jpg", { type: "image/jpeg" }) }),
       await client.searchComposed({ ...variables, image: queryPath }),
       await client.searchComposed({ ...variables, image: createReadStream(queryPath) }),
       await client.searchComposed({ ...variables, image: { data: new Uint8Array(query), name: "query.jpg", type: "image/jpeg" } }),
@@ -132,6 +133,55 @@ describe("search", () => {
 
     expect(await client.deleteImage({ id: image.id })).toBe(true);
     expect(await client.image({ id: image.id })).toBeNull();
+  });
+});
+
+describe("options", () => {
+  it("sends apiKey and headers with every request through the given fetch, with the preflight header on uploads", async () => {
+    const sent: Array<{ headers: Headers; multipart: boolean }> = [];
+    const recording = sdk.createClient({
+      url: `${server.url}/graphql`,
+      apiKey: "secret",
+      headers: async () => ({ "x-tenant": "shop-1" }),
+      fetch: (input, init) => {
+        sent.push({ headers: new Headers(init?.headers), multipart: init?.body instanceof FormData });
+        return fetch(input, init);
+      },
+    });
+    await recording.stats({}, { headers: { "x-request-id": "sdk-test-1" } });
+    await recording.searchByImage({ image: query, limit: 1 });
+    expect(sent.map((r) => r.multipart)).toEqual([false, true]);
+    for (const { headers } of sent) {
+      expect(headers.get("authorization")).toBe("Bearer secret");
+      expect(headers.get("x-tenant")).toBe("shop-1");
+    }
+    expect(sent[0].headers.get("x-request-id")).toBe("sdk-test-1");
+    expect(sent[0].headers.get("content-type")).toBe("application/json");
+    expect(sent[1].headers.get("apollo-require-preflight")).toBe("true");
+  });
+
+  it("uses the given wsUrl and WebSocket class, and closes its socket once the subscription ends", async () => {
+    const { WebSocket } = await import("ws");
+    const opened: InstanceType<typeof WebSocket>[] = [];
+    class Recording extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        opened.push(this);
+      }
+    }
+    const explicit = sdk.createClient({ url: "http://127.0.0.1:9/not-used", wsUrl: `${server.url.replace("http", "ws")}/graphql`, webSocketImpl: Recording });
+    const [job] = await client.ingestJobs({ limit: 1 });
+    const states = [];
+    for await (const state of explicit.ingestProgress({ jobId: job.id })) states.push(state);
+    expect(states).toHaveLength(1);
+    expect(opened).toHaveLength(1);
+    await socketsClosed();
+    await vi.waitFor(() => expect(opened[0].readyState).toBe(WebSocket.CLOSED));
+  });
+
+  it("derives the WebSocket URL from the HTTP one", () => {
+    expect(sdk.toWebSocketUrl("http://localhost:4000/graphql")).toBe("ws://localhost:4000/graphql");
+    expect(sdk.toWebSocketUrl("https://mmrag.example.com/api/graphql?x=1")).toBe("wss://mmrag.example.com/api/graphql?x=1");
   });
 });
 

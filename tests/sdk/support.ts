@@ -12,7 +12,9 @@ export type Sdk = typeof import("../../sdk/src/index.js");
 
 export const SDK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../sdk");
 const DIST = path.join(SDK_DIR, "dist");
-const STAMP = path.join(DIST, ".source-hash");
+const TAG = createHash("sha256").update(SDK_DIR).digest("hex").slice(0, 12);
+// Outside dist/, so that npm pack does not ship it.
+const STAMP = path.join(os.tmpdir(), `mmrag-sdk-build-${TAG}.hash`);
 
 /** Builds sdk/dist unless it was built from the current sources, then imports it. */
 export async function loadBuiltSdk(): Promise<Sdk> {
@@ -21,13 +23,30 @@ export async function loadBuiltSdk(): Promise<Sdk> {
 }
 
 export async function buildSdk(): Promise<void> {
-  const hash = await sourceHash();
-  if ((await fs.readFile(STAMP, "utf8").catch(() => "")) === hash) return;
-  await withLock(async () => {
-    if ((await fs.readFile(STAMP, "utf8").catch(() => "")) === hash) return;
-    await promisify(execFile)(process.execPath, [path.join(SDK_DIR, "scripts/build.mjs")], { cwd: SDK_DIR });
-    await fs.writeFile(STAMP, hash);
+  if (await isBuilt()) return;
+  await withLock(buildUnlocked);
+}
+
+/** `npm pack` in sdk/, as a user would run it; returns the tarball's path. */
+export async function packSdk(destination: string): Promise<string> {
+  return withLock(async () => {
+    await buildUnlocked();
+    // prepack would rebuild dist/ while other test files may be importing it; it runs the same build as above.
+    const { stdout } = await promisify(execFile)("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", destination], { cwd: SDK_DIR });
+    return path.join(destination, JSON.parse(stdout)[0].filename);
   });
+}
+
+async function isBuilt(hash?: string): Promise<boolean> {
+  const built = await fs.readFile(STAMP, "utf8").catch(() => "");
+  return built === (hash ?? (await sourceHash())) && (await fs.stat(path.join(DIST, "index.js")).then(() => true, () => false));
+}
+
+async function buildUnlocked(): Promise<void> {
+  const hash = await sourceHash();
+  if (await isBuilt(hash)) return;
+  await promisify(execFile)(process.execPath, [path.join(SDK_DIR, "scripts/build.mjs")], { cwd: SDK_DIR });
+  await fs.writeFile(STAMP, hash);
 }
 
 async function sourceHash(): Promise<string> {
@@ -41,8 +60,8 @@ async function sourceHash(): Promise<string> {
 }
 
 /** A lock directory beside the system's temp files: mkdir is atomic, so one process builds while the others wait. */
-async function withLock(work: () => Promise<void>): Promise<void> {
-  const lock = path.join(os.tmpdir(), `mmrag-sdk-build-${createHash("sha256").update(SDK_DIR).digest("hex").slice(0, 12)}.lock`);
+async function withLock<T>(work: () => Promise<T>): Promise<T> {
+  const lock = path.join(os.tmpdir(), `mmrag-sdk-build-${TAG}.lock`);
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
@@ -57,7 +76,7 @@ async function withLock(work: () => Promise<void>): Promise<void> {
     }
   }
   try {
-    await work();
+    return await work();
   } finally {
     await fs.rm(lock, { recursive: true, force: true });
   }
