@@ -108,7 +108,10 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
       response = await fetchImpl(options.url, { method: "POST", headers, body, signal: callOptions.signal });
     } catch (cause) {
       if (callOptions.signal?.aborted) throw cause;
-      throw new SdkError("NETWORK_ERROR", `Cannot reach ${options.url}: ${(cause as Error).message}`, { cause });
+      // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is in its cause.
+      const inner = (cause as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const reason = inner?.code ?? inner?.message;
+      throw new SdkError("NETWORK_ERROR", `Cannot reach ${options.url}: ${(cause as Error).message}${reason ? ` (${String(reason)})` : ""}`, { cause });
     }
     const text = await response.text();
     let result: { data?: unknown; errors?: GraphQLErrorPayload[] };
@@ -150,6 +153,7 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
   }
 
   async function* subscribe(document: DocumentNode, variables: Record<string, unknown> | undefined, callOptions: RequestOptions = {}): AsyncGenerator<unknown> {
+    callOptions.signal?.throwIfAborted();
     const client = await wsClient();
     const results = client.iterate({ query: queryOf(document), variables });
     const stop = () => void results.return?.();

@@ -2,6 +2,8 @@
 // query, typed errors, and subscriptions that give their socket back.
 import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ERROR_CODES } from "../../src/error-codes.js";
@@ -207,8 +209,13 @@ describe("errors", () => {
 
   it("throws client-side codes for a file that cannot be read and a server that cannot be reached", async () => {
     await expectSdkError(client.searchByImage({ image: path.join(dir, "missing.jpg") }), "INVALID_UPLOAD");
-    const offline = sdk.createClient({ url: "http://127.0.0.1:9/graphql" });
-    await expectSdkError(offline.stats(), "NETWORK_ERROR");
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const offline = sdk.createClient({ url: `http://127.0.0.1:${port}/graphql` });
+    const unreachable = await expectSdkError(offline.stats(), "NETWORK_ERROR");
+    expect(unreachable.message).toContain("ECONNREFUSED");
   });
 
   it("shares the server's list of error codes", () => {
