@@ -3,7 +3,7 @@ import type { DocumentNode, OperationTypeNode } from "graphql";
 import { print } from "graphql";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws/client";
 import { SdkError, type GraphQLErrorPayload } from "./errors.js";
-import { getSdk, type IngestJobFieldsFragment, type IngestProgressSubscriptionVariables, type Sdk } from "./generated/graphql.js";
+import { getSdk, type IngestJobFieldsFragment, type IngestProgressSubscriptionVariables, type IngestStatus } from "./generated/graphql.js";
 import { extractUploads, uploadVariables, type PathReader, type Upload } from "./uploads.js";
 
 export interface ClientOptions {
@@ -28,7 +28,6 @@ export interface RequestOptions {
 }
 
 export type IngestJob = IngestJobFieldsFragment;
-export type IngestStatus = IngestJob["status"];
 
 /** An ingest job's final statuses; ingestProgress ends after one of them. */
 export const FINAL_INGEST_STATUSES: readonly IngestStatus[] = ["SUCCEEDED", "PARTIAL", "FAILED", "CANCELLED"];
@@ -42,7 +41,8 @@ export interface IngestAndWaitOptions extends RequestOptions {
 
 type Field<T> = T[keyof T];
 type Unwrapped<R> = R extends Promise<infer D> ? Promise<Field<D>> : R extends AsyncIterable<infer D> ? AsyncIterable<Field<D>> : never;
-type GeneratedSdk = ReturnType<typeof getSdk<RequestOptions>>;
+/** The generated SDK: one method per operation, answering the whole `data` object. */
+export type GeneratedSdk = ReturnType<typeof getSdk<RequestOptions>>;
 
 /** One method per operation in sdk/operations, answering its one top-level field, e.g. searchComposed(...) → RankedResult. */
 export type OperationMethods = {
@@ -51,7 +51,7 @@ export type OperationMethods = {
 
 export interface MmragClient extends OperationMethods {
   /** The generated SDK itself: the same operations, answering the whole `data` object. */
-  readonly raw: Sdk;
+  readonly raw: GeneratedSdk;
   /** The job's state at once, then as it changes, then its final state; then the iteration ends. `break` unsubscribes. */
   ingestProgress(jobId: string | IngestProgressSubscriptionVariables, options?: RequestOptions): AsyncIterable<IngestJob>;
   /** Starts ingesting the files and resolves with the job's final state (SUCCEEDED, PARTIAL, FAILED or CANCELLED). */

@@ -181,6 +181,10 @@ describe("options", () => {
     await vi.waitFor(() => expect(opened[0].readyState).toBe(WebSocket.CLOSED));
   });
 
+  it("exposes the generated SDK, answering whole data objects", async () => {
+    expect(await client.raw.Stats()).toEqual({ stats: await client.stats() });
+  });
+
   it("derives the WebSocket URL from the HTTP one", () => {
     expect(sdk.toWebSocketUrl("http://localhost:4000/graphql")).toBe("ws://localhost:4000/graphql");
     expect(sdk.toWebSocketUrl("https://mmrag.example.com/api/graphql?x=1")).toBe("wss://mmrag.example.com/api/graphql?x=1");
