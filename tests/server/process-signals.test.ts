@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { isAlive } from "../../src/services/db-file-lock.js";
 import { REPO_ROOT } from "../../src/models/repo-paths.js";
 import { tempDir, testEnv } from "../support/server.js";
@@ -17,11 +17,22 @@ describe("the server process", () => {
     child.stdout.on("data", (c) => (output += c));
     child.stderr.on("data", (c) => (output += c));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    let milvusPid = 0;
+    // A failing run must not leave the server (or its Milvus child, in its own group) behind.
+    onTestFinished(() => {
+      for (const pid of [-child.pid!, milvusPid]) {
+        try {
+          if (pid) process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    });
 
     const deadline = Date.now() + 60_000;
     while (!output.includes("mmrag is ready") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(output).toContain("mmrag is ready");
-    const milvusPid = Number(/"childPid":(\d+)/.exec(output)![1]);
+    milvusPid = Number(/"childPid":(\d+)/.exec(output)![1]);
     expect(isAlive(milvusPid)).toBe(true);
 
     process.kill(-child.pid!, "SIGINT");
