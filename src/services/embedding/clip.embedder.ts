@@ -23,21 +23,23 @@ export class ClipEmbedder implements EmbeddingService {
   ) {
     const visionSpec = manifest.graphs.vision!;
     const textSpec = manifest.graphs.text;
-    const base = (role: string): Omit<GraphRunnerOptions, "spec"> => ({
+    // The text tower runs briefly between vision batches; if its idle threads spun, they would take the
+    // cores the vision tower needs. The vision tower keeps spinning: image-only batches gain from it.
+    const base = (role: string, spinning: boolean): Omit<GraphRunnerOptions, "spec"> => ({
       key: role,
       file: runtime.files[role],
       dimension: manifest.dimension,
-      runtime: runtime.options,
+      runtime: { ...runtime.options, spinning },
       worker: runtime.worker,
       maxBatch: runtime.maxBatch,
       maxWaitMs: runtime.maxWaitMs,
     });
-    this.vision = new GraphRunner({ ...base(visionSpec.file), spec: visionSpec }, (items) => ({
+    this.vision = new GraphRunner({ ...base(visionSpec.file, true), spec: visionSpec }, (items) => ({
       [visionSpec.inputs.pixelValues!]: pixelTensor(items, manifest.image.size),
     }));
     // Padding goes after the end token; CLIP's causal mask keeps it from touching the pooled token.
     // Exports that take an attention_mask get one.
-    this.text = new GraphRunner({ ...base(textSpec.file), spec: textSpec }, (items, inputNames) => {
+    this.text = new GraphRunner({ ...base(textSpec.file, false), spec: textSpec }, (items, inputNames) => {
       const mask = textSpec.inputs.attentionMask ?? "attention_mask";
       return {
         [textSpec.inputs.inputIds!]: int64Tensor(items, manifest.text.padId),

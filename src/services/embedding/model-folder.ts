@@ -116,7 +116,7 @@ export async function openModelFolder(
     maxTextTokens: manifest.text.maxComposedTokens,
   };
   const runtime: ModelRuntime = {
-    options: { intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads, graphOptimization: config.graphOptimization, spinning: manifest.family !== "clip" },
+    options: { intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads, graphOptimization: config.graphOptimization },
     maxBatch: config.maxBatch,
     maxWaitMs: config.maxWaitMs,
     maxPixels: deps.maxPixels,

@@ -5,7 +5,7 @@ import { ConfigError } from "../../errors.js";
 import type { OnnxWorker, TensorData, WorkerSession } from "./onnx-worker.js";
 
 export type RuntimeOptions = Pick<Config["model"], "intraOpThreads" | "interOpThreads" | "graphOptimization"> & {
-  /** false when several sessions take turns on the same cores (CLIP's two towers). */
+  /** false for a session that takes turns with another on the same cores (CLIP's text tower). */
   spinning?: boolean;
 };
 
@@ -17,8 +17,8 @@ export function sessionOptions(options: RuntimeOptions): InferenceSession.Sessio
     // 0 lets onnxruntime choose (one thread per physical core).
     ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
     ...(options.interOpThreads > 0 ? { interOpNumThreads: options.interOpThreads } : {}),
-    // Each session has its own thread pool whose idle threads spin by default: good for one session,
-    // but with CLIP's two towers taking turns the idle tower's threads burn the cores the busy one needs.
+    // Each session has its own thread pool whose idle threads spin by default: good for one session, but
+    // a session that runs between another's batches would burn, while idle, the cores the other needs.
     ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } } } : {}),
   };
 }
