@@ -19,6 +19,8 @@ import { isExpectedError, maskError } from "./graphql/mask-errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { imageRoutes } from "./http/image-routes.js";
 import { panoramaRoutes } from "./http/panorama-routes.js";
+import { playgroundRoutes } from "./http/playground-routes.js";
+import { webRoutes } from "./http/web-routes.js";
 import { createLogger, type Logger } from "./logger.js";
 import { ImageResolver } from "./resolvers/image.resolver.js";
 import { IngestResolver } from "./resolvers/ingest.resolver.js";
@@ -161,6 +163,9 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   expressApp.use(healthRoutes({ vectors, model: embedder.info }));
   expressApp.use(imageRoutes(images));
   expressApp.use(panoramaRoutes(panorama));
+  expressApp.use(webRoutes());
+  // Before Apollo: a browser's GET on the GraphQL path gets the offline playground.
+  expressApp.use(playgroundRoutes(GRAPHQL_PATH));
   expressApp.use(
     GRAPHQL_PATH,
     graphqlUploadExpress({ maxFileSize: config.http.maxUploadBytes, maxFiles: 1000 }),
