@@ -1,16 +1,48 @@
 #!/usr/bin/env node
-// The `mmrag` command line.
+// The `mmrag` command line. Commands that read the catalogue talk to a server (--server or MMRAG_URL) through
+// the SDK, or, with neither, open the local data dir in-process.
 import "reflect-metadata";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config.js";
 import { reportStartupError, serve } from "../serve.js";
+import { demoCommand, type DemoOptions } from "./demo.command.js";
 import { ingestCommand } from "./ingest.command.js";
+import { modelsListCommand, modelsPullCommand } from "./models.command.js";
+import { reportError } from "./report-error.js";
+import { SAMPLE_QUERY_URL, SAMPLE_SET_URL } from "./sample-set.js";
+import { searchCommand, type SearchOptions } from "./search.command.js";
+import { similarCommand, type SimilarOptions } from "./similar.command.js";
+import { statsCommand, type StatsOptions } from "./stats.command.js";
 
-const program = new Command("mmrag").description("Multimodal retrieval-augmented search: a GraphQL server and its tools").showHelpAfterError();
+const program = new Command("mmrag")
+  .description("Multimodal retrieval-augmented search: a GraphQL server and its tools")
+  .showHelpAfterError()
+  .addHelpText("after", "\nRun `mmrag <command> --help` for a command's options.");
+
+const serverOption = () =>
+  new Option("--server <url>", "a running mmrag server, e.g. http://127.0.0.1:4000 (default: in-process on DATA_DIR)").env("MMRAG_URL");
+const jsonOption = () => new Option("--json", "print JSON for scripts instead of text");
+
+const positiveInt = (max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`a whole number from 1 to ${max}`);
+  return n;
+};
+
+/** Runs a command's work and turns its outcome into the exit code. */
+function run<A extends unknown[]>(work: (...args: A) => Promise<number>, server?: (...args: A) => string | undefined) {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await work(...args);
+    } catch (err) {
+      process.exitCode = reportError(err, server?.(...args));
+    }
+  };
+}
 
 program
   .command("serve")
-  .description("Run the GraphQL server (settings from the environment; see .env.example)")
+  .description("Run the GraphQL server, the web demo at / and the playground at /graphql (settings from the environment; see .env.example)")
   .option("-p, --port <port>", "port to listen on (overrides PORT)", (v) => {
     if (!/^\d+$/.test(v)) throw new InvalidArgumentError("a port number");
     return v;
@@ -35,5 +67,67 @@ program
       process.exitCode = 2;
     }
   });
+
+program
+  .command("search")
+  .description("Composed search: the catalogue images that best fit a query image and an instruction, reranked by the vision LLM")
+  .option("--image <path>", "the query image")
+  .option("--image-id <id>", "a catalogue image as the query, instead of --image")
+  .requiredOption("--text <instruction>", 'what to find, relative to the image, e.g. "phone case with this image theme"')
+  .option("--limit <n>", "candidates, 1 to 100", positiveInt(100), 9)
+  .option("--no-rerank", "skip the LLM: vector order only")
+  .option("--filter <json>", 'only images whose metadata matches, e.g. \'{"metadata": {"category": "phone case"}}\'', (v) => {
+    try {
+      return JSON.parse(v) as Record<string, unknown>;
+    } catch {
+      throw new InvalidArgumentError("a JSON object");
+    }
+  })
+  .option("--panorama <file>", "where to write the panorama the LLM saw", "mmrag-panorama.jpg")
+  .option("--no-panorama", "do not write the panorama")
+  .addOption(serverOption())
+  .addOption(jsonOption())
+  .addHelpText("after", '\nExample:\n  mmrag search --image leopard.jpg --text "phone case with this image theme" --limit 9')
+  .action(run((options: SearchOptions) => searchCommand(options, process.env), (options) => options.server));
+
+program
+  .command("similar")
+  .description("The catalogue images that look most like one of its images")
+  .argument("<imageId>", "a catalogue image's id (the sha256 of its bytes)")
+  .option("--limit <n>", "how many, 1 to 100", positiveInt(100), 9)
+  .addOption(serverOption())
+  .addOption(jsonOption())
+  .action(run((imageId: string, options: SimilarOptions) => similarCommand(imageId, options, process.env), (_id, options) => options.server));
+
+program
+  .command("stats")
+  .description("How many images the catalogue holds, and the model and Milvus setup")
+  .addOption(serverOption())
+  .addOption(jsonOption())
+  .action(run((options: StatsOptions) => statsCommand(options, process.env), (options) => options.server));
+
+const models = program.command("models").description("The embedding models on this machine (under MODELS_DIR)");
+models
+  .command("list")
+  .description("The model folders under MODELS_DIR and whether each is complete")
+  .addOption(jsonOption())
+  .action(run((options: { json?: boolean }) => modelsListCommand(options, process.env)));
+models
+  .command("pull")
+  .description("Download a model's files from the hub (HF_ENDPOINT), resuming a download that stopped")
+  .argument("<name>", "a model with a manifest under models/, e.g. clip-vit-base-patch32")
+  .addOption(jsonOption())
+  .action(run((name: string, options: { json?: boolean }) => modelsPullCommand(name, options, process.env)));
+
+program
+  .command("demo")
+  .description("Download the sample catalogue (about 900 Amazon product images) and a query image, load them, and print a search to try")
+  .option("--dir <folder>", "where to keep the download (default: DATA_DIR/demo)")
+  .option("--data-url <url>", "the sample set, a .tar.gz of images", SAMPLE_SET_URL)
+  .option("--query-url <url>", "the sample query image", SAMPLE_QUERY_URL)
+  .option("--timeout <ms>", "give up on a server that does not answer within this long", positiveInt(600_000), 10_000)
+  .addOption(serverOption())
+  .addOption(jsonOption())
+  .action(run((options: DemoOptions) => demoCommand(options, process.env), (options) => options.server));
 
 await program.parseAsync();

@@ -1,0 +1,163 @@
+// `mmrag search | similar | stats | models` as child processes against a real server (and a loopback LLM):
+// their text and --json output, --help everywhere, and exit codes on failure.
+import fs from "node:fs/promises";
+import path from "node:path";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeJpeg } from "../support/images.js";
+import { TEST_MODELS_DIR } from "../support/models.js";
+import { startOpenAIStub, type OpenAIStub } from "../support/openai-stub-server.js";
+import { startTestServer, tempDir, type TestServer } from "../support/server.js";
+import { buildSdk } from "../sdk/support.js";
+import { runCli } from "./support.js";
+
+const REASONS = "Candidate 1 puts the query's pattern on a phone case.";
+let server: TestServer;
+let stub: OpenAIStub;
+let dir: string;
+let queryPath: string;
+const ids: string[] = [];
+
+beforeAll(async () => {
+  [stub, dir] = await Promise.all([startOpenAIStub({ content: `Ranked list: [1, 0]\nReasons: ${REASONS}` }), tempDir("mmrag-cli-"), buildSdk()]);
+  server = await startTestServer({ env: { OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: "sk-test", RERANK_RESPONSE_FORMAT: "text", RERANK_MAX_RETRIES: "0", RERANK_TIMEOUT_MS: "5000" } });
+  for (let i = 0; i < 12; i++) {
+    const res = await server.upload(
+      `mutation ($file: Upload!, $metadata: JSONObject) { addImage(file: $file, metadata: $metadata) { image { id } } }`,
+      { metadata: { title: `product ${i}` } },
+      { file: { bytes: await makeJpeg(300 + i, 320, 240), name: `p${i}.jpg`, type: "image/jpeg" } },
+    );
+    ids.push(res.data!.addImage.image.id);
+  }
+  queryPath = path.join(dir, "query.jpg");
+  await fs.writeFile(queryPath, await makeJpeg(5, 640, 480));
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+  await stub?.close();
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe("mmrag --help", () => {
+  it("describes every command", async () => {
+    const commands = [[], ["serve"], ["ingest"], ["search"], ["similar"], ["stats"], ["models"], ["models", "list"], ["models", "pull"], ["demo"]];
+    const runs = await Promise.all(commands.map((c) => runCli([...c, "--help"])));
+    runs.forEach((run, i) => {
+      expect(run.code, commands[i].join(" ")).toBe(0);
+      expect(run.stdout).toContain(`Usage: mmrag${commands[i].length ? ` ${commands[i].join(" ")}` : ""}`);
+    });
+    expect(runs[3].stdout).toContain("--no-rerank");
+    expect(runs[3].stdout).toContain("(env: MMRAG_URL)");
+  });
+
+  it("fails with a usage message on a wrong call", async () => {
+    const [unknown, noImage, badLimit] = await Promise.all([runCli(["frobnicate"]), runCli(["search", "--text", "x"]), runCli(["search", "--image", queryPath, "--text", "x", "--limit", "500"])]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    expect(noImage.code).toBe(2);
+    expect(noImage.stderr).toContain("give the query image as --image PATH or --image-id ID");
+    expect(badLimit.code).not.toBe(0);
+    expect(badLimit.stderr).toContain("a whole number from 1 to 100");
+  });
+});
+
+describe("mmrag search", () => {
+  it("prints the ranking, the best pick with the LLM's reasons, and writes the panorama", async () => {
+    stub.requests.length = 0;
+    const panorama = path.join(dir, "out", "panorama.jpg");
+    const run = await runCli(["search", "--image", queryPath, "--text", "phone case with this image theme", "--limit", "5", "--panorama", panorama], { env: { MMRAG_URL: server.url } });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split("\n");
+    expect(lines[0]).toMatch(/^rank\s+score\s+vector\s+id\s+title$/);
+    const rows = lines.slice(2, 7);
+    expect(rows.map((r) => r.trim().split(/\s+/)[0])).toEqual(["1", "2", "3", "4", "5"]);
+    expect(rows[0]).toMatch(/^ {3}1 +-?\d\.\d{3} +#2 +[0-9a-f]{64} +product \d+ +<- best pick$/);
+    expect(run.stdout).toMatch(/\nBest pick: product \d+ [0-9a-f]{64} \(score -?\d\.\d{3}\)\n/);
+    expect(run.stdout).toContain(`\nWhy: ${REASONS}\nReranked by gpt-4o.\n`);
+    expect(run.stdout).toContain(`Panorama (what the LLM saw): ${panorama}`);
+    expect(await sharp(panorama).metadata()).toMatchObject({ format: "jpeg" });
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it("--json answers the whole result for scripts", async () => {
+    const run = await runCli(["search", "--image", queryPath, "--text", "phone case with this image theme", "--json", "--no-panorama", "--server", `${server.url}/graphql`]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ reranked: true, explanation: REASONS, instruction: "phone case with this image theme", panoramaFile: null });
+    expect(result.ranking).toHaveLength(9);
+    expect(result.best.image.id).toBe(result.hits[1].image.id);
+  });
+
+  it("--no-rerank keeps the vector order and says so; --image-id searches with a catalogue image", async () => {
+    stub.requests.length = 0;
+    const run = await runCli(["search", "--image-id", ids[3], "--text", "poster", "--no-rerank", "--limit", "3"], { env: { MMRAG_URL: server.url } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^rank\s+score\s+id\s+title$/m);
+    expect(run.stdout).toContain("Not reranked, vector order:");
+    expect(run.stdout).not.toContain("Panorama");
+    expect(stub.requests).toHaveLength(0);
+  });
+
+  it("exits non-zero with the reason when the image is missing, not an image, or the server is down", async () => {
+    const notImage = path.join(dir, "notes.jpg");
+    await fs.writeFile(notImage, "plain text");
+    const [missing, bad, down] = await Promise.all([
+      runCli(["search", "--image", path.join(dir, "nope.jpg"), "--text", "x"], { env: { MMRAG_URL: server.url } }),
+      runCli(["search", "--image", notImage, "--text", "x", "--no-panorama"], { env: { MMRAG_URL: server.url } }),
+      runCli(["search", "--image", queryPath, "--text", "x", "--server", "http://127.0.0.1:9"]),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`cannot read the query image ${path.join(dir, "nope.jpg")}`);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^mmrag: UNSUPPORTED_MEDIA_TYPE: /);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain("mmrag: NETWORK_ERROR: Cannot reach http://127.0.0.1:9/graphql");
+    expect(down.stderr).toContain("Is the mmrag server running at http://127.0.0.1:9?");
+  });
+});
+
+describe("mmrag similar and stats", () => {
+  it("lists the images most like a catalogue image", async () => {
+    const [text, json, unknown] = await Promise.all([
+      runCli(["similar", ids[0], "--limit", "3"], { env: { MMRAG_URL: server.url } }),
+      runCli(["similar", ids[0], "--limit", "3", "--json"], { env: { MMRAG_URL: server.url } }),
+      runCli(["similar", "f".repeat(64)], { env: { MMRAG_URL: server.url } }),
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.stdout.trim().split("\n")).toHaveLength(5);
+    const hits = JSON.parse(json.stdout);
+    expect(hits.map((h: any) => h.rank)).toEqual([1, 2, 3]);
+    expect(hits.map((h: any) => h.image.id)).not.toContain(ids[0]);
+    expect(text.stdout).toContain(hits[0].image.id);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^mmrag: NOT_FOUND: /);
+  });
+
+  it("reports what the server holds", async () => {
+    const [text, json] = await Promise.all([runCli(["stats"], { env: { MMRAG_URL: server.url } }), runCli(["stats", "--json"], { env: { MMRAG_URL: server.url } })]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Images: {2}12\nModel: {3}generated-vbge-tiny \(visualized-bge, \d+-d, [\w-]+\)\nMilvus: {2}milvus-lite, collection mmrag_images, FLAT index/);
+    expect(text.stdout).toContain("Warning: ");
+    expect(JSON.parse(json.stdout)).toMatchObject({ images: 12, backend: "milvus-lite", model: { generated: true } });
+  });
+});
+
+describe("mmrag models", () => {
+  it("lists the local model folders", async () => {
+    const [text, json] = await Promise.all([runCli(["models", "list"], { env: { MODELS_DIR: TEST_MODELS_DIR } }), runCli(["models", "list", "--json"], { env: { MODELS_DIR: TEST_MODELS_DIR } })]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/generated-vbge-tiny\s+visualized-bge\s+\d+-d {2}ready {2}\(GENERATED, random weights\)/);
+    expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ name: "generated-vbge-tiny", status: "ready", generated: true }));
+  });
+
+  it("says so quickly when the hub cannot be reached", async () => {
+    const modelsDir = await tempDir("mmrag-cli-models-");
+    const run = await runCli(["models", "pull", "clip-vit-base-patch32"], { env: { MODELS_DIR: modelsDir, HF_ENDPOINT: "http://127.0.0.1:9" } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("Could not reach the model hub at http://127.0.0.1:9");
+    expect(run.ms).toBeLessThan(20_000);
+    await fs.rm(modelsDir, { recursive: true, force: true });
+  });
+});
