@@ -96,8 +96,16 @@ describe("the web demo", () => {
     stub.requests.length = 0;
 
     await page.goto(`${server.url}/#search`);
-    await page.setInputFiles("#query-file", query);
-    expect(await page.isVisible("#query-preview")).toBe(true);
+    // Dropped onto the drop zone, as a person would drag it in from their files.
+    const dataTransfer = await page.evaluateHandle(async (base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], "query.jpg", { type: "image/jpeg" }));
+      return transfer;
+    }, (await fs.readFile(query)).toString("base64"));
+    await page.dispatchEvent("#query-drop", "drop", { dataTransfer });
+    await expect.poll(() => page.isVisible("#query-preview")).toBe(true);
+    expect(await page.textContent("#query-hint")).toBe("query.jpg (drop or choose another)");
     await page.fill("#instruction", "phone case with this image theme");
     expect(await page.isChecked("#rerank")).toBe(true);
     await page.click("#search-button");
@@ -166,9 +174,27 @@ describe("the web demo", () => {
     await page.click("#prev-page");
     await expect.poll(() => page.textContent("#page-label")).toBe("Page 1 of 2");
     await screenshot("web-demo-catalogue.png");
-    await page.locator("#catalogue-grid li").first().getByText("Search with this").click();
+    const item = page.locator("#catalogue-grid li").first();
+    const title = await item.locator(".title").textContent();
+    await item.getByText("Search with this").click();
     await expect.poll(() => page.isVisible("#view-search")).toBe(true);
+    expect(await page.textContent("#query-hint")).toBe(`${title} (drop or choose another)`);
+    // The earlier search's results are still on the page: clear them to see this one's arrive.
+    await page.evaluate(() => document.getElementById("best-pick")!.replaceChildren());
+    stub.requests.length = 0;
     await page.click("#search-button");
     await page.waitForSelector("#best-pick .explanation");
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it("fits a phone's screen", async () => {
+    page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    await page.goto(`${server.url}/#search`);
+    await page.setInputFiles("#query-file", path.join(dir, "query.jpg"));
+    await page.click("#search-button");
+    await page.waitForSelector("#best-pick .explanation");
+    expect(await page.textContent("#search-button")).toBe("Search");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot("web-demo-phone.png");
   });
 });
