@@ -2,8 +2,11 @@
 // The `mmrag` command line. Commands that read the catalogue talk to a server (--server or MMRAG_URL) through
 // the SDK, or, with neither, open the local data dir in-process.
 import "reflect-metadata";
+import fs from "node:fs";
+import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config.js";
+import { REPO_ROOT } from "../models/repo-paths.js";
 import { reportStartupError, serve } from "../serve.js";
 import { demoCommand, type DemoOptions } from "./demo.command.js";
 import { ingestCommand } from "./ingest.command.js";
@@ -14,8 +17,11 @@ import { searchCommand, type SearchOptions } from "./search.command.js";
 import { similarCommand, type SimilarOptions } from "./similar.command.js";
 import { statsCommand, type StatsOptions } from "./stats.command.js";
 
+const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+
 const program = new Command("mmrag")
   .description("Multimodal retrieval-augmented search: a GraphQL server and its tools")
+  .version(version, "-V, --version", "print the version")
   .showHelpAfterError()
   .addHelpText("after", "\nRun `mmrag <command> --help` for a command's options.");
 

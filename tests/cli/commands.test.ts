@@ -42,7 +42,8 @@ afterAll(async () => {
 describe("mmrag --help", () => {
   it("describes every command", async () => {
     const commands = [[], ["serve"], ["ingest"], ["search"], ["similar"], ["stats"], ["models"], ["models", "list"], ["models", "pull"], ["demo"]];
-    const runs = await Promise.all(commands.map((c) => runCli([...c, "--help"])));
+    const [version, ...runs] = await Promise.all([runCli(["--version"]), ...commands.map((c) => runCli([...c, "--help"]))]);
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
     runs.forEach((run, i) => {
       expect(run.code, commands[i].join(" ")).toBe(0);
       expect(run.stdout).toContain(`Usage: mmrag${commands[i].length ? ` ${commands[i].join(" ")}` : ""}`);
