@@ -1,12 +1,12 @@
 // `mmrag ingest <folder>`: loads a folder into the catalogue with a progress bar and a failure summary,
 // in-process on the local data dir, or through a running server with --server.
 import path from "node:path";
-import { createClient } from "graphql-ws";
-import { WebSocket } from "ws";
-import { createApp } from "../app.js";
+import { createClient } from "@mmrag/sdk";
+import { createApp, GRAPHQL_PATH } from "../app.js";
 import { loadConfig, type Env } from "../config.js";
 import { createLogger } from "../logger.js";
 import type { IngestJobState } from "../services/ingest/ingest-job.js";
+import { serverBaseUrl } from "./connect.js";
 import { jobProgressBar } from "./progress-bar.js";
 
 export interface IngestOptions {
@@ -15,8 +15,6 @@ export interface IngestOptions {
   server?: string;
   json?: boolean;
 }
-
-const JOB_FIELDS = "id status total processed succeeded skipped failed errors { item code message } imagesPerSecond etaSeconds message";
 
 /** Returns the process exit code: 0 when every image was stored or already there. */
 export async function ingestCommand(folder: string, options: IngestOptions, env: Env): Promise<number> {
@@ -59,32 +57,17 @@ async function ingestInProcess(folder: string, options: IngestOptions, env: Env,
 }
 
 async function ingestThroughServer(server: string, folder: string, options: IngestOptions, onProgress: (job: IngestJobState) => void): Promise<IngestJobState> {
-  const base = server.replace(/\/+$/, "").replace(/\/graphql$/, "");
-  const res = await fetch(`${base}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      query: `mutation($path: String!, $recursive: Boolean, $pattern: String) { ingestFolder(path: $path, recursive: $recursive, pattern: $pattern) { id } }`,
-      variables: { path: folder, recursive: options.recursive, pattern: options.pattern },
-    }),
-  });
-  const body = (await res.json()) as { data?: { ingestFolder: { id: string } }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-  if (body.errors?.length) throw new Error(`${body.errors[0].extensions?.code ?? "ERROR"}: ${body.errors[0].message}`);
-  const jobId = body.data!.ingestFolder.id;
-  const client = createClient({ url: `${base.replace(/^http/, "ws")}/graphql`, webSocketImpl: WebSocket, retryAttempts: 3 });
+  const client = createClient({ url: `${serverBaseUrl(server)}${GRAPHQL_PATH}` });
   try {
-    let last: IngestJobState | undefined;
-    for await (const event of client.iterate<{ ingestProgress: IngestJobState }>({
-      query: `subscription($jobId: ID!) { ingestProgress(jobId: $jobId) { ${JOB_FIELDS} } }`,
-      variables: { jobId },
-    })) {
-      if (event.errors?.length) throw new Error(event.errors[0].message);
-      last = event.data!.ingestProgress;
+    const job = await client.ingestFolder({ path: folder, recursive: options.recursive, pattern: options.pattern });
+    let last = job as unknown as IngestJobState;
+    for await (const state of client.ingestProgress(job.id)) {
+      last = state as unknown as IngestJobState;
       onProgress(last);
     }
-    return last!;
+    return last;
   } finally {
-    await client.dispose();
+    await client.close();
   }
 }
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config.js";
 import { REPO_ROOT } from "../models/repo-paths.js";
-import { reportStartupError, serve } from "../serve.js";
+import { serve } from "../serve.js";
 import { demoCommand, type DemoOptions } from "./demo.command.js";
 import { ingestCommand } from "./ingest.command.js";
 import { modelsListCommand, modelsPullCommand } from "./models.command.js";
@@ -63,16 +63,14 @@ program
   .argument("<folder>", "folder of images")
   .option("--no-recursive", "only the folder itself, not its subfolders")
   .option("--pattern <glob>", "which file names to take (default: common image extensions)")
-  .option("--server <url>", "send the work to a running server instead of opening the local data dir (the folder must be under its INGEST_ROOTS)")
+  .addOption(new Option("--server <url>", "send the work to a running server instead of opening the local data dir (the folder must be under its INGEST_ROOTS)").env("MMRAG_URL"))
   .option("--json", "print the final job as JSON instead of a bar and summary")
-  .action(async (folder: string, options: { recursive: boolean; pattern?: string; server?: string; json?: boolean }) => {
-    try {
-      process.exitCode = await ingestCommand(folder, options, process.env);
-    } catch (err) {
-      reportStartupError(err);
-      process.exitCode = 2;
-    }
-  });
+  .action(
+    run(
+      (folder: string, options: { recursive: boolean; pattern?: string; server?: string; json?: boolean }) => ingestCommand(folder, options, process.env),
+      (_folder, options) => options.server,
+    ),
+  );
 
 program
   .command("search")
