@@ -8,13 +8,14 @@ import { makeJpeg } from "../support/images.js";
 import { startOpenAIStub, type OpenAIStub } from "../support/openai-stub-server.js";
 import { startTestServer, tempDir, type TestServer } from "../support/server.js";
 import { loadBuiltSdk } from "../sdk/support.js";
-import { ARTIFACTS_DIR, ensureWebBuilt, launchBrowser } from "./support.js";
+import { ARTIFACTS_DIR, ensureWebBuilt, launchBrowser, pageErrors } from "./support.js";
 
 const REASONS = "Candidate 2 carries the query's pattern onto a phone case.";
 let server: TestServer;
 let stub: OpenAIStub;
 let browser: Browser;
 let page: Page;
+let errors: string[] = [];
 let dir: string;
 
 beforeAll(async () => {
@@ -34,6 +35,7 @@ beforeAll(async () => {
   expect(job.status).toBe("SUCCEEDED");
   await client.close();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  errors = pageErrors(page);
 }, 180_000);
 
 afterAll(async () => {
@@ -196,5 +198,9 @@ describe("the web demo", () => {
     expect(await page.textContent("#search-button")).toBe("Search");
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot("web-demo-phone.png");
+  });
+
+  it("shows no script errors and trips no Content-Security-Policy rule", () => {
+    expect(errors).toEqual([]);
   });
 });

@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { loadBuiltSdk } from "../sdk/support.js";
-import { ARTIFACTS_DIR, ensureWebBuilt, launchBrowser } from "./support.js";
+import { ARTIFACTS_DIR, ensureWebBuilt, launchBrowser, pageErrors } from "./support.js";
 
 let server: TestServer;
 let browser: Browser;
 let page: Page;
+let errors: string[] = [];
 let jobId: string;
 const requested: string[] = [];
 const sockets: string[] = [];
@@ -23,6 +24,7 @@ beforeAll(async () => {
   jobId = job.id;
   await client.close();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  errors = pageErrors(page);
   page.on("request", (request) => requested.push(request.url()));
   page.on("websocket", (socket) => sockets.push(socket.url()));
 }, 180_000);
@@ -83,5 +85,9 @@ describe("the GraphQL playground", () => {
     const slash = await fetch(`${server.url}/graphql/`, { headers: { accept: "text/html" }, redirect: "manual" });
     expect(slash.status).toBe(308);
     expect(slash.headers.get("location")).toBe("/graphql");
+  });
+
+  it("shows no script errors and trips no Content-Security-Policy rule", () => {
+    expect(errors).toEqual([]);
   });
 });

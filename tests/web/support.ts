@@ -5,7 +5,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { buildWeb, WEB_OUT_DIR } from "../../web/build.js";
 import { buildSdk } from "../sdk/support.js";
 
@@ -22,6 +22,16 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
   });
+}
+
+/** Collects what a person would see in the devtools console as errors: script errors and blocked loads (CSP). */
+export function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy|Refused to/i.test(message.text())) errors.push(`console: ${message.text()}`);
+  });
+  return errors;
 }
 
 /** Builds the SDK and dist/web unless dist/web was built from the current sources. */
