@@ -1,4 +1,4 @@
-// npm run bench:search [-- --sizes 10000,100000 --queries 40]: searchComposed latency (rerank off) through the
+// npm run bench:search [-- --sizes 10000,100000 --queries 40 --kind vbge-full|clip-full]: searchComposed latency (rerank off) through the
 // real GraphQL API beside embedding alone and Milvus search alone, measured in the same run; FLAT against
 // IVF_FLAT (latency and recall@9); and queries/s with 8 concurrent clients against 1.
 // Vectors are inserted directly (random unit vectors); the model is the full-size generated Visualized-BGE
@@ -8,12 +8,16 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { createApp, type App } from "../src/app.js";
 import type { Config } from "../src/config.js";
+import { GENERATED_KINDS, type GeneratedKind } from "../src/models/generate/index.js";
 import { REPO_ROOT } from "../src/models/repo-paths.js";
 import { arg, benchConfig, machine, percentile, writeJpegs } from "./bench-support.js";
 
 const sizes = (process.argv.includes("--sizes") ? process.argv[process.argv.indexOf("--sizes") + 1] : "10000,100000").split(",").map(Number);
 const queries = arg("queries", 40);
-const kind = process.argv.includes("--tiny") ? "vbge-tiny" : "vbge-full";
+// --kind clip-full measures the CLIP layout, whose towers gain from batching on small machines.
+const kindArg = process.argv.includes("--kind") ? process.argv[process.argv.indexOf("--kind") + 1] : undefined;
+const kind = (kindArg ?? (process.argv.includes("--tiny") ? "vbge-tiny" : "vbge-full")) as GeneratedKind;
+if (!GENERATED_KINDS.includes(kind)) throw new Error(`--kind must be one of ${GENERATED_KINDS.join(", ")}`);
 const instruction = "phone case with this image theme";
 const LIMIT = 9;
 
