@@ -118,7 +118,10 @@ export class SearchService {
       panoramaId: null,
       timings: { embedMs, searchMs, rerankMs: 0, totalMs: 0 },
     };
-    if (query.rerank && hits.length > 0) await this.rerankInto(result, image);
+    // With no LLM configured there is nobody to show a panorama to: skip drawing it.
+    const rerankOff = this.deps.reranker.disabledReason;
+    if (query.rerank && rerankOff) result.rerankError = rerankOff;
+    else if (query.rerank && hits.length > 0) await this.rerankInto(result, image);
     else if (query.rerank) result.rerankError = "no candidates to rerank";
     result.timings.totalMs = performance.now() - started;
     return result;

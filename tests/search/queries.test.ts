@@ -52,6 +52,19 @@ describe("queries", () => {
     expect(above.map((h: any) => h.image.id)).toEqual(all.slice(0, 4).map((h: any) => h.image.id));
   });
 
+  it("searchComposed with no LLM configured gives the vector order, says why, and draws no panorama", async () => {
+    const res = await server.upload(
+      `mutation ($image: Upload!) { searchComposed(image: $image, instruction: "like this") { reranked rerankError panoramaUrl hits { image { id } } ranking { image { id } } timings { rerankMs } } }`,
+      {},
+      { image: { bytes: images[1].bytes, name: "q.jpg", type: "image/jpeg" } },
+    );
+    const r = res.data!.searchComposed;
+    expect(r).toMatchObject({ reranked: false, panoramaUrl: null, timings: { rerankMs: 0 } });
+    expect(r.rerankError).toMatch(/Rerank is off: set OPENAI_API_KEY/);
+    expect(r.hits).toHaveLength(8);
+    expect(r.ranking).toEqual(r.hits);
+  });
+
   it("rejects empty text, bad limits, bad minScore and unknown ids with stable codes", async () => {
     const code = async (query: string, variables?: Record<string, unknown>) => (await server.graphql(query, variables)).errors?.[0]?.extensions?.code;
     expect(await code(`{ search(text: "   ") { rank } }`)).toBe("BAD_USER_INPUT");
