@@ -1,6 +1,5 @@
 // Reranks search candidates with a vision LLM on any OpenAI-compatible endpoint, through the official
 // openai SDK. It never throws: whatever goes wrong, the caller gets the vector order back with a reason.
-import { performance } from "node:perf_hooks";
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import type { Config } from "../../config.js";
@@ -28,7 +27,6 @@ export interface RerankOutcome {
   error: string | null;
   model: string | null;
   cached: boolean;
-  ms: number;
 }
 
 type RerankConfig = Config["rerank"];
@@ -58,21 +56,20 @@ export class RerankService {
   }
 
   async rerank(request: RerankRequest): Promise<RerankOutcome> {
-    const started = performance.now();
     const vectorOrder = request.candidates.map((_, i) => i);
-    const fallback = (error: string): RerankOutcome => ({ reranked: false, order: vectorOrder, explanation: null, error, model: null, cached: false, ms: performance.now() - started });
+    const fallback = (error: string): RerankOutcome => ({ reranked: false, order: vectorOrder, explanation: null, error, model: null, cached: false });
 
     if (!this.client) return fallback(this.disabledReason!);
     if (request.candidates.length === 0) return fallback("no candidates to rerank");
 
     const key = cacheKey({ queryImageHash: request.queryImageHash, instruction: request.instruction, candidateIds: request.candidates.map((c) => c.id), model: this.config.model });
     const hit = this.cache.get(key);
-    if (hit) return { ...hit, reranked: true, error: null, cached: true, ms: performance.now() - started };
+    if (hit) return { ...hit, reranked: true, error: null, cached: true };
 
     try {
       const answer = await this.ask(this.client, request);
       this.cache.set(key, answer);
-      return { ...answer, reranked: true, error: null, cached: false, ms: performance.now() - started };
+      return { ...answer, reranked: true, error: null, cached: false };
     } catch (err) {
       const error = err instanceof UnreadableAnswer ? err.message : describeLlmError(err, this.endpointFacts());
       this.deps.logger.warn({ error, model: this.config.model }, "rerank failed; returning the vector order");
