@@ -6,7 +6,7 @@ import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import { BadUserInputError, ForbiddenError, PayloadTooLargeError } from "../../errors.js";
+import { AppError, BadUserInputError, ForbiddenError, PayloadTooLargeError } from "../../errors.js";
 
 export interface UrlPolicy {
   allowlist: string[];
@@ -40,9 +40,8 @@ export async function fetchImage(url: URL, policy: UrlPolicy, signal?: AbortSign
     if (hop > 0) checkUrl(current.href, policy);
     const result = await fetchOnce(current, policy, combined).catch((err: Error) => {
       if (deadline.aborted) throw new BadUserInputError(`${url.href} did not answer within ${policy.timeoutMs} ms (INGEST_URL_TIMEOUT_MS)`);
-      throw err instanceof ForbiddenError || err instanceof PayloadTooLargeError || err instanceof BadUserInputError
-        ? err
-        : new BadUserInputError(`Could not fetch ${current.href}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+      if (signal?.aborted) throw new BadUserInputError(`Cancelled while fetching ${url.href}`);
+      throw err instanceof AppError ? err : new BadUserInputError(`Could not fetch ${current.href}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
     });
     if ("bytes" in result) return result.bytes;
     current = new URL(result.location, current);
