@@ -16,6 +16,9 @@ export interface IngestOptions {
   json?: boolean;
 }
 
+/** What the bar and the summary read of a job: the same fields whether it ran in-process or on a server. */
+type JobView = Pick<IngestJobState, "status" | "total" | "processed" | "succeeded" | "skipped" | "failed" | "errors" | "imagesPerSecond" | "etaSeconds" | "message">;
+
 /** Returns the process exit code: 0 when every image was stored or already there. */
 export async function ingestCommand(folder: string, options: IngestOptions, env: Env): Promise<number> {
   const absolute = path.resolve(folder);
@@ -56,13 +59,13 @@ async function ingestInProcess(folder: string, options: IngestOptions, env: Env,
   }
 }
 
-async function ingestThroughServer(server: string, folder: string, options: IngestOptions, onProgress: (job: IngestJobState) => void): Promise<IngestJobState> {
+async function ingestThroughServer(server: string, folder: string, options: IngestOptions, onProgress: (job: JobView) => void): Promise<JobView> {
   const client = createClient({ url: `${serverBaseUrl(server)}${GRAPHQL_PATH}` });
   try {
     const job = await client.ingestFolder({ path: folder, recursive: options.recursive, pattern: options.pattern });
-    let last = job as unknown as IngestJobState;
+    let last: JobView = job;
     for await (const state of client.ingestProgress(job.id)) {
-      last = state as unknown as IngestJobState;
+      last = state;
       onProgress(last);
     }
     return last;
@@ -71,7 +74,7 @@ async function ingestThroughServer(server: string, folder: string, options: Inge
   }
 }
 
-function printSummary(job: IngestJobState): void {
+function printSummary(job: JobView): void {
   const lines = [
     `\n${job.status}: ${job.succeeded} added, ${job.skipped} already in the catalogue, ${job.failed} failed, of ${job.total} (${job.imagesPerSecond.toFixed(1)} images/s).`,
   ];
