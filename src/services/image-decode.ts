@@ -36,8 +36,16 @@ export function openImage(input: Buffer, limits: DecodeLimits): Sharp {
   return sharp(input, { failOn: "truncated", limitInputPixels: limits.maxPixels, pages: 1, page: 0, sequentialRead: true }).rotate();
 }
 
-/** Reads the header and fully decodes once, so a corrupt body is caught here and not later. */
-export async function inspectImage(input: Buffer, limits: DecodeLimits): Promise<ImageInfo> {
+export interface ImageHeader {
+  meta: Metadata;
+  format: ImageFormat;
+  /** Size as a person sees it, after EXIF orientation (the first frame of an animation). */
+  width: number;
+  height: number;
+}
+
+/** The header checks, without decoding the pixels: readable, an accepted format, within the pixel limit, not empty. */
+export async function readImageHeader(input: Buffer, limits: DecodeLimits): Promise<ImageHeader> {
   if (input.length === 0) throw new UnsupportedMediaTypeError("The image is empty (0 bytes)");
   let meta: Metadata;
   try {
@@ -58,13 +66,20 @@ export async function inspectImage(input: Buffer, limits: DecodeLimits): Promise
       maxPixels: limits.maxPixels,
     });
   }
+  if (width === 0 || height === 0) throw new UnsupportedMediaTypeError("The image has no pixels");
+  const swapped = (meta.orientation ?? 1) >= 5;
+  return { meta, format, width: swapped ? height : width, height: swapped ? width : height };
+}
+
+/** Reads the header and fully decodes once, so a corrupt body is caught here and not later. */
+export async function inspectImage(input: Buffer, limits: DecodeLimits): Promise<ImageInfo> {
+  const { format, width, height } = await readImageHeader(input, limits);
   try {
     await openImage(input, limits).raw().toBuffer({ resolveWithObject: false });
   } catch (err) {
     throw new UnsupportedMediaTypeError(`The image could not be decoded: ${describeSharpError(err)}`);
   }
-  const swapped = (meta.orientation ?? 1) >= 5;
-  return { format, width: swapped ? height : width, height: swapped ? width : height, bytes: input.length };
+  return { format, width, height, bytes: input.length };
 }
 
 function normaliseFormat(format: string | undefined): ImageFormat | undefined {

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { withDirLock } from "../support/dir-lock.js";
 
 export type Sdk = typeof import("../../sdk/src/index.js");
 
@@ -24,12 +25,12 @@ export async function loadBuiltSdk(): Promise<Sdk> {
 
 export async function buildSdk(): Promise<void> {
   if (await isBuilt()) return;
-  await withLock(buildUnlocked);
+  await withDirLock("mmrag-sdk-build", SDK_DIR, buildUnlocked);
 }
 
 /** `npm pack` in sdk/, as a user would run it; returns the tarball's path. */
 export async function packSdk(destination: string): Promise<string> {
-  return withLock(async () => {
+  return withDirLock("mmrag-sdk-build", SDK_DIR, async () => {
     await buildUnlocked();
     // prepack would rebuild dist/ while other test files may be importing it; it runs the same build as above.
     const { stdout } = await promisify(execFile)("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", destination], { cwd: SDK_DIR });
@@ -57,29 +58,6 @@ async function sourceHash(): Promise<string> {
     if (stat.isFile()) hash.update(file).update(await fs.readFile(path.join(SDK_DIR, file)));
   }
   return hash.digest("hex");
-}
-
-/** A lock directory beside the system's temp files: mkdir is atomic, so one process builds while the others wait. */
-async function withLock<T>(work: () => Promise<T>): Promise<T> {
-  const lock = path.join(os.tmpdir(), `mmrag-sdk-build-${TAG}.lock`);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      await fs.mkdir(lock);
-      break;
-    } catch {
-      // A lock older than a build could take was left by a killed process.
-      const age = Date.now() - (await fs.stat(lock).then((s) => s.mtimeMs, () => Date.now()));
-      if (age > 60_000) await fs.rm(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lock}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    await fs.rm(lock, { recursive: true, force: true });
-  }
 }
 
 /** Counts the server's open WebSocket connections, from the upgrade request to the socket's close. */

@@ -2,12 +2,12 @@
 // once), and headless Chromium from Debian's package driven by playwright-core.
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { buildWeb, WEB_OUT_DIR } from "../../web/build.js";
 import { buildSdk } from "../sdk/support.js";
+import { withDirLock } from "../support/dir-lock.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const ARTIFACTS_DIR = path.join(REPO, "test-artifacts");
@@ -39,7 +39,7 @@ export async function ensureWebBuilt(): Promise<void> {
   await buildSdk();
   const hash = await sourceHash();
   if ((await fs.readFile(STAMP, "utf8").catch(() => "")) === hash) return;
-  await withLock(async () => {
+  await withDirLock("mmrag-web-build", REPO, async () => {
     if ((await fs.readFile(STAMP, "utf8").catch(() => "")) === hash) return;
     await buildWeb();
     await fs.writeFile(STAMP, hash);
@@ -56,25 +56,4 @@ async function sourceHash(): Promise<string> {
     }
   }
   return hash.digest("hex");
-}
-
-async function withLock(work: () => Promise<void>): Promise<void> {
-  const lock = path.join(os.tmpdir(), `mmrag-web-build-${createHash("sha256").update(REPO).digest("hex").slice(0, 12)}.lock`);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      await fs.mkdir(lock);
-      break;
-    } catch {
-      const age = Date.now() - (await fs.stat(lock).then((s) => s.mtimeMs, () => Date.now()));
-      if (age > 60_000) await fs.rm(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lock}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  try {
-    await work();
-  } finally {
-    await fs.rm(lock, { recursive: true, force: true });
-  }
 }

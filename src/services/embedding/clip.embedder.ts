@@ -1,7 +1,7 @@
 // CLIP: separate image and text towers; a composed query is normalise(w·image + (1−w)·text).
 import type { ModelManifest } from "../../models/manifest.js";
 import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
-import { GraphRunner, type GraphRunnerOptions } from "./graph-runner.js";
+import { GraphRunner, graphOptions } from "./graph-runner.js";
 import { preprocessImage } from "./image-preprocess.js";
 import { assertImageWeight, assertText } from "./input-checks.js";
 import type { ModelRuntime } from "./model-folder.js";
@@ -23,23 +23,14 @@ export class ClipEmbedder implements EmbeddingService {
   ) {
     const visionSpec = manifest.graphs.vision!;
     const textSpec = manifest.graphs.text;
-    // The text tower runs briefly between vision batches; if its idle threads spun, they would take the
-    // cores the vision tower needs. The vision tower keeps spinning: image-only batches gain from it.
-    const base = (role: string, spinning: boolean): Omit<GraphRunnerOptions, "spec"> => ({
-      key: role,
-      file: runtime.files[role],
-      dimension: manifest.dimension,
-      runtime: { ...runtime.options, spinning },
-      worker: runtime.worker,
-      maxBatch: runtime.maxBatch,
-      maxWaitMs: runtime.maxWaitMs,
-    });
-    this.vision = new GraphRunner({ ...base(visionSpec.file, true), spec: visionSpec }, (items) => ({
+    this.vision = new GraphRunner(graphOptions(runtime, manifest, visionSpec), (items) => ({
       [visionSpec.inputs.pixelValues!]: pixelTensor(items, manifest.image.size),
     }));
     // Padding goes after the end token; CLIP's causal mask keeps it from touching the pooled token.
     // Exports that take an attention_mask get one.
-    this.text = new GraphRunner({ ...base(textSpec.file, false), spec: textSpec }, (items, inputNames) => {
+    // The text tower runs briefly between vision batches; if its idle threads spun, they would take the
+    // cores the vision tower needs. The vision tower keeps spinning: image-only batches gain from it.
+    this.text = new GraphRunner(graphOptions(runtime, manifest, textSpec, false), (items, inputNames) => {
       const mask = textSpec.inputs.attentionMask ?? "attention_mask";
       return {
         [textSpec.inputs.inputIds!]: int64Tensor(items, manifest.text.padId),

@@ -1,8 +1,9 @@
 // One ONNX graph behind a dynamic batcher: the session is opened once (a memoised promise, so concurrent
 // first calls share it), and each batch is one session.run whose rows go back to their callers.
-import type { GraphSpec } from "../../models/manifest.js";
+import type { GraphSpec, ModelManifest } from "../../models/manifest.js";
 import { DynamicBatcher, type BatcherOptions } from "./dynamic-batcher.js";
 import { embeddingsOutput, openSession, type RuntimeOptions } from "./onnx-session.js";
+import type { ModelRuntime } from "./model-folder.js";
 import type { OnnxWorker, TensorData, WorkerSession } from "./onnx-worker.js";
 import { normalisedRow } from "./vector-math.js";
 
@@ -13,6 +14,20 @@ export interface GraphRunnerOptions extends BatcherOptions {
   dimension: number;
   runtime: RuntimeOptions;
   worker: OnnxWorker;
+}
+
+/** One graph's runner options from its model folder; `spinning: false` for a session that takes turns with another. */
+export function graphOptions(runtime: ModelRuntime, manifest: ModelManifest, spec: GraphSpec, spinning = true): GraphRunnerOptions {
+  return {
+    key: spec.file,
+    file: runtime.files[spec.file],
+    spec,
+    dimension: manifest.dimension,
+    runtime: { ...runtime.options, spinning },
+    worker: runtime.worker,
+    maxBatch: runtime.maxBatch,
+    maxWaitMs: runtime.maxWaitMs,
+  };
 }
 
 export class GraphRunner<I> {

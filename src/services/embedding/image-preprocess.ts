@@ -1,9 +1,8 @@
 // Untrusted image bytes → the CHW float32 tensor CLIP-style vision towers expect:
 // first frame, EXIF orientation, alpha flattened on white, sRGB 8-bit RGB, bicubic shorter-side
 // resize, centre crop, (x/255 − mean)/std.
-import sharp, { type Metadata } from "sharp";
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from "../../errors.js";
-import { ACCEPTED_FORMATS, openImage } from "../image-decode.js";
+import { openImage, readImageHeader } from "../image-decode.js";
 
 export interface ImageSpec {
   size: number;
@@ -24,35 +23,9 @@ export function resizedSize(width: number, height: number, shortest: number): { 
   return { width: Math.floor((shortest * width) / height), height: shortest };
 }
 
-async function readHeader(input: Buffer, maxPixels: number): Promise<Metadata> {
-  if (input.length === 0) throw new UnsupportedMediaTypeError("The image is empty (0 bytes)");
-  let meta: Metadata;
-  try {
-    meta = await sharp(input, { limitInputPixels: false }).metadata();
-  } catch {
-    throw new UnsupportedMediaTypeError("The file is not an image we can read (accepted: JPEG, PNG, WebP, GIF, TIFF, AVIF, HEIF)");
-  }
-  const raw = String(meta.format);
-  const format = raw === "jpg" ? "jpeg" : raw === "heic" ? "heif" : raw;
-  if (!(ACCEPTED_FORMATS as readonly string[]).includes(format ?? "")) {
-    throw new UnsupportedMediaTypeError(`Image format ${JSON.stringify(meta.format)} is not accepted (accepted: ${ACCEPTED_FORMATS.join(", ")})`, { format: meta.format });
-  }
-  const width = meta.width ?? 0;
-  const height = meta.pageHeight ?? meta.height ?? 0;
-  if (width * height > maxPixels) {
-    throw new PayloadTooLargeError(`The image is ${width}×${height} pixels, more than the limit of ${maxPixels}`, { maxPixels });
-  }
-  if (width === 0 || height === 0) throw new UnsupportedMediaTypeError("The image has no pixels");
-  return meta;
-}
-
 /** The cropped RGB pixels (HWC, 8-bit) the model sees; exported for tests and the benchmark. */
 export async function modelPixels(input: Buffer, spec: ImageSpec, maxPixels: number): Promise<Buffer> {
-  const meta = await readHeader(input, maxPixels);
-  const rotated = (meta.orientation ?? 1) >= 5;
-  const frameHeight = meta.pageHeight ?? meta.height!;
-  const width = rotated ? frameHeight : meta.width!;
-  const height = rotated ? meta.width! : frameHeight;
+  const { width, height } = await readImageHeader(input, { maxPixels });
   const resized = resizedSize(width, height, spec.resizeShortestEdge);
   const left = roundHalfEven((resized.width - spec.size) / 2);
   const top = roundHalfEven((resized.height - spec.size) / 2);

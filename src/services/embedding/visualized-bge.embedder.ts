@@ -2,7 +2,7 @@
 // image-only is composed with an empty prompt ([CLS][SEP]); text-only is plain BGE (text.onnx).
 import type { ModelManifest } from "../../models/manifest.js";
 import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
-import { GraphRunner, type GraphRunnerOptions } from "./graph-runner.js";
+import { GraphRunner, graphOptions } from "./graph-runner.js";
 import { preprocessImage } from "./image-preprocess.js";
 import { int64Tensor, maskTensor, pixelTensor } from "./onnx-session.js";
 import type { ModelRuntime } from "./model-folder.js";
@@ -28,21 +28,12 @@ export class VisualizedBgeEmbedder implements EmbeddingService {
     const textSpec = manifest.graphs.text;
     const size = manifest.image.size;
     const pad = manifest.text.padId;
-    const base = (role: string): Omit<GraphRunnerOptions, "spec"> => ({
-      key: role,
-      file: runtime.files[role],
-      dimension: manifest.dimension,
-      runtime: runtime.options,
-      worker: runtime.worker,
-      maxBatch: runtime.maxBatch,
-      maxWaitMs: runtime.maxWaitMs,
-    });
-    this.composed = new GraphRunner({ ...base(composedSpec.file), spec: composedSpec }, (items) => ({
+    this.composed = new GraphRunner(graphOptions(runtime, manifest, composedSpec), (items) => ({
       [composedSpec.inputs.pixelValues!]: pixelTensor(items.map((i) => i.pixels), size),
       [composedSpec.inputs.inputIds!]: int64Tensor(items.map((i) => i.ids), pad),
       [composedSpec.inputs.attentionMask!]: maskTensor(items.map((i) => i.ids)),
     }));
-    this.text = new GraphRunner({ ...base(textSpec.file), spec: textSpec }, (items) => ({
+    this.text = new GraphRunner(graphOptions(runtime, manifest, textSpec), (items) => ({
       [textSpec.inputs.inputIds!]: int64Tensor(items, pad),
       [textSpec.inputs.attentionMask!]: maskTensor(items),
     }));
