@@ -93,3 +93,20 @@ function describeSharpError(err: unknown): string {
   // sharp prefixes libvips' messages with the input name and a newline; the first line is enough.
   return message.split("\n")[0].replace(/^Input (buffer|file) /, "") || "unknown decoder error";
 }
+
+/**
+ * An untrusted image decoded once at the gate; preprocessing, thumbnails and panoramas all take this value.
+ * `pixels` are upright (EXIF applied), sRGB, 8-bit, interleaved HWC, first frame only; 4 channels (alpha
+ * not premultiplied) when the image has transparency, else 3.
+ */
+export interface DecodedImage {
+  /** sha256 of `bytes`, hex: the catalogue id. */
+  id: string;
+  /** The original file, as stored and served. */
+  bytes: Buffer;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  pixels: Buffer;
+}
