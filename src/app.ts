@@ -19,6 +19,7 @@ import { isExpectedError, maskError } from "./graphql/mask-errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { imageRoutes } from "./http/image-routes.js";
 import { panoramaRoutes } from "./http/panorama-routes.js";
+import { previewRoutes } from "./http/preview-routes.js";
 import { playgroundRoutes } from "./http/playground-routes.js";
 import { webRoutes } from "./http/web-routes.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -92,7 +93,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       new ImageResolver(catalog, config.http.maxUploadBytes),
       new IngestResolver(ingest, config.http.maxUploadBytes),
       new SearchResolver(search, config.http.maxUploadBytes),
-      new StatsResolver(catalog, vectors, embedder.info),
+      new StatsResolver(catalog, vectors, embedder.info, reranker),
     ]),
   );
 
@@ -162,6 +163,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   );
   expressApp.use(healthRoutes({ vectors, model: embedder.info }));
   expressApp.use(imageRoutes(images));
+  expressApp.use(previewRoutes(images, { maxPixels: config.images.maxPixels }));
   expressApp.use(panoramaRoutes(panorama));
   expressApp.use(webRoutes());
   // Before Apollo: a browser's GET on the GraphQL path gets the offline playground.

@@ -2,6 +2,7 @@ import { Query, Resolver } from "type-graphql";
 import { Stats } from "../schema/stats.type.js";
 import type { CatalogService } from "../services/catalog.service.js";
 import type { ModelInfo } from "../services/embedding/index.js";
+import type { RerankService } from "../services/rerank/index.js";
 import type { VectorStore } from "../services/vector-store.service.js";
 
 @Resolver()
@@ -10,6 +11,7 @@ export class StatsResolver {
     private readonly catalog: CatalogService,
     private readonly vectors: VectorStore,
     private readonly model: ModelInfo,
+    private readonly reranker: RerankService,
   ) {}
 
   @Query(() => Stats, { description: "What the server holds and runs." })
@@ -21,6 +23,7 @@ export class StatsResolver {
       collection: this.vectors.collection,
       index: this.vectors.indexType,
       model: { ...this.model, warning: this.model.warning ?? null },
+      rerank: { enabled: this.reranker.disabledReason === null, model: this.reranker.model, reason: this.reranker.disabledReason },
     };
   }
 }

@@ -40,6 +40,11 @@ export class ImageStore {
     return path.posix.join("thumbnails", id.slice(0, 2), `${id}.webp`);
   }
 
+  /** The display-size rendition, drawn on first request by the /previews route. */
+  static previewKeyFor(id: string): string {
+    return path.posix.join("previews", id.slice(0, 2), `${id}.webp`);
+  }
+
   /** Absolute path for a key, refusing anything that would leave the store. */
   resolve(key: string): string {
     const full = path.resolve(this.root, key);
@@ -53,7 +58,6 @@ export class ImageStore {
     const size = this.options.thumbnailSize;
     const thumbnail = await openImage(bytes, this.options)
       .resize(size, size, { fit: "inside", withoutEnlargement: true })
-      .flatten({ background: "#ffffff" })
       .webp({ quality: 80 })
       .toBuffer();
     await writeAtomic(this.resolve(key), bytes);
@@ -64,6 +68,7 @@ export class ImageStore {
   async remove(id: string, key: string): Promise<void> {
     await fs.rm(this.resolve(key), { force: true });
     await fs.rm(this.resolve(ImageStore.thumbnailKeyFor(id)), { force: true });
+    await fs.rm(this.resolve(ImageStore.previewKeyFor(id)), { force: true });
   }
 
   async has(key: string): Promise<boolean> {

@@ -50,12 +50,25 @@ async function screenshot(name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS_DIR, name), fullPage: true });
 }
 
+/** The element's top edge, relative to the viewport. */
+const topOf = (selector: string) => page.$eval(selector, (el) => el.getBoundingClientRect().top);
+
 describe("the web demo", () => {
   it("says what the server holds", async () => {
     await page.goto(`${server.url}/`);
-    await expect.poll(() => page.textContent("#server-status")).toMatch(/^26 images · .+ · milvus-lite$/);
-    // The tests run a generated model; the page says its results mean nothing.
+    await expect.poll(() => page.textContent("#server-status")).toMatch(/^26 images · .+ · rerank: gpt-4o · milvus-lite$/);
+    // The tests run a generated model; the page says its results mean nothing, until the person has read it.
     expect(await page.isVisible("#model-warning")).toBe(true);
+    expect(await page.textContent("#model-warning-text")).toMatch(/GENERATED/);
+    await page.click("#model-warning-dismiss");
+    expect(await page.isVisible("#model-warning")).toBe(false);
+    await page.reload();
+    await expect.poll(() => page.textContent("#server-status")).toMatch(/^26 images/);
+    expect(await page.isVisible("#model-warning")).toBe(false);
+    // With an LLM configured, rerank starts ticked and says nothing about being off.
+    expect(await page.isChecked("#rerank")).toBe(true);
+    expect(await page.isEnabled("#rerank")).toBe(true);
+    expect(await page.isVisible("#rerank-off")).toBe(false);
   });
 
   it("ingests files with a live progress bar that reaches 100%, listing the failures", async () => {
@@ -117,12 +130,16 @@ describe("the web demo", () => {
     expect(await page.textContent("#best-pick .label")).toBe("Best pick");
     const cards = page.locator("#result-grid li");
     expect(await cards.count()).toBe(9);
-    expect(await cards.locator(".rank").allTextContents()).toEqual(["#1", "#2", "#3", "#4", "#5", "#6", "#7", "#8", "#9"]);
-    // The LLM's first choice was vector candidate 2, so the highlighted card says it moved up.
+    // One numbering: each card carries its candidate number (its place in the vector order, as the panorama
+    // draws it), in the LLM's order: the LLM answered [2, 0, 1] (0-based from this server), so #3 comes first.
+    expect(await cards.locator(".rank").allTextContents()).toEqual(["#3", "#1", "#2", "#4", "#5", "#6", "#7", "#8", "#9"]);
     expect(await page.locator("#result-grid li.best").count()).toBe(1);
     expect(await page.locator("#result-grid li").first().getAttribute("class")).toBe("result best");
-    expect(await page.textContent("#result-grid li.best .meta")).toMatch(/score -?\d\.\d{3} · was #3/);
+    expect(await page.textContent("#best-pick .meta")).toMatch(/^candidate #3 · score -?\d\.\d{3} · /);
     expect(await page.isVisible("#rerank-note")).toBe(false);
+    // The big picture is the display-size rendition, not the original.
+    expect(await page.getAttribute("#best-pick img", "src")).toMatch(/\/previews\/[0-9a-f]{64}\.webp$/);
+    await expect.poll(() => page.$eval("#best-pick img", (img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
 
     // The request went through the stub with the instruction; the panorama it saw is on the page.
     expect(stub.requests).toHaveLength(1);
@@ -137,10 +154,30 @@ describe("the web demo", () => {
     await page.uncheck("#rerank");
     await page.click("#search-button");
     await expect.poll(() => page.textContent("#best-pick .label")).toBe("Closest match");
-    expect(await page.textContent("#rerank-note")).toMatch(/^Shown in vector order, without the LLM/);
+    expect(await page.textContent("#rerank-note")).toBe("In vector order: rerank with the LLM was off.");
+    expect(await page.getAttribute("#rerank-note", "class")).toBe("notice");
     expect(await page.isVisible("#best-pick .explanation")).toBe(false);
+    // Nothing was reranked, so no card claims to be the LLM's pick.
+    expect(await page.locator("#result-grid .best-badge").count()).toBe(0);
     expect(stub.requests).toHaveLength(0);
     await page.check("#rerank");
+  });
+
+  it("shows an LLM failure as a notice a person sees, and badges no best pick", async () => {
+    stub.script({ status: 500, error: { message: "the model is overloaded" } });
+    try {
+      await page.fill("#instruction", "phone case in this pattern");
+      await page.evaluate(() => document.getElementById("best-pick")!.replaceChildren());
+      await page.click("#search-button");
+      await expect.poll(() => page.textContent("#best-pick .label")).toBe("Closest match");
+      expect(await page.getAttribute("#rerank-note", "class")).toBe("notice warning");
+      expect(await page.textContent("#rerank-note")).toMatch(/^The LLM did not rerank these, so they are in vector order: .+/);
+      expect(await page.locator("#result-grid .best-badge").count()).toBe(0);
+      await screenshot("web-demo-search-llm-failed.png");
+    } finally {
+      stub.script({ content: `Ranked list: [2, 0, 1]\nReasons: ${REASONS}` });
+      await page.fill("#instruction", "phone case with this image theme");
+    }
   });
 
   it("explains a failed search in plain words", async () => {
@@ -150,6 +187,8 @@ describe("the web demo", () => {
     await page.click("#search-button");
     await page.waitForSelector("#search-error:not([hidden])");
     expect(await page.textContent("#search-error")).toBe("That file is not an image the server can read. Use a JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF picture.");
+    // The last search's results are gone: under this error they would read as its results.
+    expect(await page.isVisible("#search-results")).toBe(false);
   });
 
   it("pages through the catalogue, deletes an image, and searches with a catalogue image", async () => {
@@ -159,10 +198,19 @@ describe("the web demo", () => {
     expect(await page.textContent("#page-label")).toBe("Page 1 of 2");
     expect(await page.isDisabled("#prev-page")).toBe(true);
 
+    // Next, from the bottom of a long page, opens the next page at its top, and the URL says which page.
+    await page.locator("#next-page").scrollIntoViewIfNeeded();
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(100);
     await page.click("#next-page");
     await expect.poll(() => page.textContent("#page-label")).toBe("Page 2 of 2");
+    expect(page.url()).toMatch(/#catalogue\?page=2$/);
+    await expect.poll(() => topOf("#catalogue-title")).toBeGreaterThanOrEqual(0);
     expect(await page.locator("#catalogue-grid li").count()).toBe(7);
     expect(await page.isDisabled("#next-page")).toBe(true);
+    // A reload stays on page 2.
+    await page.reload();
+    await expect.poll(() => page.textContent("#page-label")).toBe("Page 2 of 2");
+    expect(await page.locator("#catalogue-grid li").count()).toBe(7);
 
     const first = page.locator("#catalogue-grid li").first();
     const id = await first.getAttribute("data-image-id");
@@ -193,11 +241,20 @@ describe("the web demo", () => {
     page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
     await page.goto(`${server.url}/#search`);
     await page.setInputFiles("#query-file", path.join(dir, "query.jpg"));
+    expect(await topOf("#search-button")).toBeLessThan(844);
     await page.click("#search-button");
     await page.waitForSelector("#best-pick .explanation");
     expect(await page.textContent("#search-button")).toBe("Search");
+    // The results start below the form: the page scrolls to them.
+    await expect.poll(() => topOf("#search-results")).toBeLessThan(844 / 2);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot("web-demo-phone.png");
+    await page.goto(`${server.url}/#catalogue`);
+    await expect.poll(() => page.locator("#catalogue-grid li").count()).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot("web-demo-catalogue-phone.png");
+    await page.goto(`${server.url}/#ingest`);
+    await screenshot("web-demo-ingest-phone.png");
   });
 
   it("shows no script errors and trips no Content-Security-Policy rule", () => {

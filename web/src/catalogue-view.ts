@@ -1,11 +1,12 @@
 // The catalogue view: a page of images at a time (cursor pagination), each with "search with this" and delete.
+// The page is in the URL (#catalogue?page=3), so a reload or a shared link opens the same page.
 import type { Image } from "@mmrag/sdk/browser";
 import { client } from "./client.js";
 import { byId, formatBytes, h, showMessage, titleOf } from "./dom.js";
 import { plainWords } from "./errors.js";
 
 const PAGE_SIZE = 24;
-/** endCursor of each page shown so far; the first page has none. */
+/** endCursor of each page reached so far; the first page has none. */
 const cursors: Array<string | undefined> = [undefined];
 let page = 0;
 let hasNextPage = false;
@@ -14,26 +15,55 @@ let searchWith: (image: Image) => void = () => {};
 export function setUpCatalogueView(onSearchWith: (image: Image) => void): void {
   searchWith = onSearchWith;
   byId("prev-page").addEventListener("click", () => {
-    if (page > 0) void showPage(page - 1);
+    if (page > 0) goTo(page - 1);
   });
   byId("next-page").addEventListener("click", () => {
-    if (hasNextPage) void showPage(page + 1);
+    if (hasNextPage) goTo(page + 1);
   });
 }
 
-/** Shows the current page again (after an ingest or a delete). */
-export function refreshCatalogue(): Promise<void> {
-  return showPage(page);
+/** Moves to a page through the URL, so Back returns to the page before. */
+function goTo(index: number): void {
+  location.hash = hashFor(index);
+}
+
+function hashFor(index: number): string {
+  return index === 0 ? "#catalogue" : `#catalogue?page=${index + 1}`;
+}
+
+/** Shows the page the URL names (1-based `page`), or the current page again after an ingest or a delete. */
+export async function refreshCatalogue(params?: URLSearchParams): Promise<void> {
+  const asked = params ? Number(params.get("page") ?? 1) : page + 1;
+  const index = Number.isInteger(asked) && asked >= 1 ? asked - 1 : 0;
+  const moved = index !== page;
+  await showPage(index);
+  // A new page starts at its top, not where the last one's Next button was.
+  if (moved) byId("view-catalogue").scrollIntoView({ block: "start" });
+}
+
+/** The cursor that starts page `index`, walking from the last page reached (a link can name any page). */
+async function cursorFor(index: number): Promise<string | undefined | null> {
+  let known = Math.min(index, cursors.length - 1);
+  while (known < index) {
+    const result = await client.images({ first: PAGE_SIZE, after: cursors[known] });
+    if (!result.pageInfo.hasNextPage) return null;
+    cursors[++known] = result.pageInfo.endCursor ?? undefined;
+  }
+  return cursors[index];
 }
 
 async function showPage(index: number): Promise<void> {
   const errorBox = byId("catalogue-error");
   try {
-    const result = await client.images({ first: PAGE_SIZE, after: cursors[index] });
-    // A delete can leave a page empty: step back to the last page that has something.
+    const after = await cursorFor(index);
+    // Past the end (a stale link, or a delete emptied the last page): the last page that has something.
+    if (after === null && index > 0) return showPage(Math.max(0, cursors.length - 2));
+    const result = await client.images({ first: PAGE_SIZE, after: after ?? undefined });
     if (result.nodes.length === 0 && index > 0) return showPage(index - 1);
     showMessage(errorBox, undefined);
     page = index;
+    // Stepped back from a page that is gone: the URL says where we are.
+    if (location.hash.startsWith("#catalogue") && location.hash !== hashFor(index)) history.replaceState(null, "", hashFor(index));
     hasNextPage = result.pageInfo.hasNextPage;
     cursors[index + 1] = result.pageInfo.endCursor ?? undefined;
     cursors.length = index + 2;

@@ -1,9 +1,12 @@
 // The search view: a query image (dropped, chosen, or a catalogue image) and an instruction, then the
 // ranking as a grid, the best pick with the LLM's explanation, and the panorama the LLM saw.
-import type { RankedResult, SearchHit } from "@mmrag/sdk/browser";
+// One numbering everywhere: a candidate's number is its place in the vector order (1-based), the number
+// the panorama draws and the LLM's explanation cites; the grid is in the final order.
+import type { RankedResult, SearchHit, Stats } from "@mmrag/sdk/browser";
 import { client } from "./client.js";
-import { byId, dropZone, h, showMessage, titleOf } from "./dom.js";
+import { byId, displayUrl, dropZone, h, showMessage, titleOf } from "./dom.js";
 import { plainWords } from "./errors.js";
+import { latestStats, onStats } from "./server-status.js";
 
 type Query = { kind: "file"; file: File } | { kind: "catalogue"; id: string; title: string };
 
@@ -25,6 +28,19 @@ export function setUpSearchView(): void {
     event.preventDefault();
     void runSearch();
   });
+  onStats(showRerankAvailability);
+}
+
+/** Says up front whether the LLM can rerank: with no endpoint configured, the toggle is off and says why. */
+function showRerankAvailability(stats: Stats): void {
+  const toggle = byId<HTMLInputElement>("rerank");
+  const reason = byId("rerank-off");
+  const wasDisabled = toggle.disabled;
+  toggle.disabled = !stats.rerank.enabled;
+  if (!stats.rerank.enabled) toggle.checked = false;
+  else if (wasDisabled) toggle.checked = true;
+  reason.hidden = stats.rerank.enabled;
+  reason.textContent = stats.rerank.reason ?? "";
 }
 
 /** Uses a catalogue image as the query (the catalogue view's "Search with this"). */
@@ -47,24 +63,25 @@ async function runSearch(): Promise<void> {
   const button = byId<HTMLButtonElement>("search-button");
   const instruction = byId<HTMLInputElement>("instruction").value.trim();
   const limit = Number(byId<HTMLInputElement>("limit").value) || 9;
-  if (!query) return showMessage(errorBox, "Choose or drop a query image first.");
-  if (!instruction) return showMessage(errorBox, "Say what you are looking for, e.g. \"phone case with this image theme\".");
-  if (limit < 1 || limit > 100) return showMessage(errorBox, "Results must be between 1 and 100.");
+  if (!query) return showError("Choose or drop a query image first.");
+  if (!instruction) return showError("Say what you are looking for, e.g. \"phone case with this image theme\".");
+  if (limit < 1 || limit > 100) return showError("Results must be between 1 and 100.");
 
   showMessage(errorBox, undefined);
+  const rerank = byId<HTMLInputElement>("rerank").checked;
   button.disabled = true;
-  button.textContent = byId<HTMLInputElement>("rerank").checked ? "Searching and asking the LLM…" : "Searching…";
+  button.textContent = rerank ? "Searching and asking the LLM…" : "Searching…";
   document.body.classList.add("busy");
   try {
     const result = await client.searchComposed({
       instruction,
       limit,
-      rerank: byId<HTMLInputElement>("rerank").checked,
+      rerank,
       ...(query.kind === "file" ? { image: query.file } : { imageId: query.id }),
     });
-    renderResult(result);
+    renderResult(result, rerank);
   } catch (error) {
-    showMessage(errorBox, plainWords(error, "searching"));
+    showError(plainWords(error, "searching"));
   } finally {
     button.disabled = false;
     button.textContent = "Search";
@@ -72,24 +89,42 @@ async function runSearch(): Promise<void> {
   }
 }
 
-function renderResult(result: RankedResult): void {
-  byId("search-results").hidden = false;
-  const vectorRank = new Map(result.hits.map((hit) => [hit.image.id, hit.rank]));
+/** An error replaces what was on screen: old results under a new error read as this search's results. */
+function showError(message: string): void {
+  byId("search-results").hidden = true;
+  byId("search-empty").hidden = true;
+  showMessage(byId("search-error"), message);
+  bringIntoView(byId("search-error"));
+}
+
+function renderResult(result: RankedResult, rerankAsked: boolean): void {
+  const results = byId("search-results");
+  if (result.ranking.length === 0) {
+    results.hidden = true;
+    const empty = byId("search-empty");
+    const stats = latestStats();
+    // Nothing matched in a catalogue that has images only happens with a filter; the demo sends none.
+    empty.querySelector("h2")!.textContent = stats && stats.images > 0 ? "Nothing in the catalogue matched" : "The catalogue has no images yet";
+    empty.hidden = false;
+    bringIntoView(empty);
+    return;
+  }
+  byId("search-empty").hidden = true;
+  results.hidden = false;
+  const candidate = new Map(result.hits.map((hit) => [hit.image.id, hit.rank]));
 
   const best = byId("best-pick");
   best.replaceChildren();
-  if (!result.best) {
-    best.append(h("p", { class: "note" }, "Nothing in the catalogue matched. Add images on the “Add images” tab, or loosen the search."));
-  } else {
+  if (result.best) {
     const image = result.best.image;
     best.append(
-      h("a", { href: image.url, target: "_blank", rel: "noopener", class: "best-image" }, h("img", { src: image.url, alt: titleOf(image) })),
+      h("a", { href: image.url, target: "_blank", rel: "noopener", class: "best-image" }, h("img", { src: displayUrl(image), alt: titleOf(image) })),
       h(
         "div",
         { class: "best-text" },
         h("p", { class: "label" }, result.reranked ? "Best pick" : "Closest match"),
         h("h2", {}, titleOf(image)),
-        h("p", { class: "meta" }, `score ${result.best.score.toFixed(3)} · vector rank ${vectorRank.get(image.id) ?? "?"} · ${image.width}×${image.height} ${image.format}`),
+        h("p", { class: "meta" }, `candidate #${candidate.get(image.id) ?? "?"} · score ${result.best.score.toFixed(3)} · ${image.width}×${image.height} ${image.format}`),
         result.explanation ? h("blockquote", { class: "explanation" }, result.explanation) : null,
         result.model && result.reranked ? h("p", { class: "meta" }, `Ranked by ${result.model}`) : null,
       ),
@@ -97,15 +132,18 @@ function renderResult(result: RankedResult): void {
   }
 
   const note = byId("rerank-note");
-  note.hidden = result.reranked;
-  note.textContent = result.reranked ? "" : `Shown in vector order, without the LLM: ${result.rerankError ?? "rerank was off"}.`;
-  if (result.instructionTruncated) {
-    note.hidden = false;
-    note.textContent += " The instruction was longer than the model reads and was cut.";
-  }
+  const notes: string[] = [];
+  // Asked for and not done is something to notice; not asked for is just how the page was set.
+  const failed = rerankAsked && !result.reranked;
+  if (failed) notes.push(`The LLM did not rerank these, so they are in vector order: ${result.rerankError ?? "no reason given"}.`);
+  else if (!result.reranked) notes.push("In vector order: rerank with the LLM was off.");
+  if (result.instructionTruncated) notes.push("The instruction was longer than the model reads and was cut.");
+  note.textContent = notes.join(" ");
+  note.hidden = notes.length === 0;
+  note.classList.toggle("warning", failed || result.instructionTruncated);
 
   const grid = byId("result-grid");
-  grid.replaceChildren(...result.ranking.map((hit) => resultCard(hit, hit.image.id === result.best?.image.id, vectorRank.get(hit.image.id))));
+  grid.replaceChildren(...result.ranking.map((hit) => resultCard(hit, result.reranked && hit.image.id === result.best?.image.id, candidate.get(hit.image.id))));
 
   const panoramaBox = byId("panorama-box");
   panoramaBox.hidden = !result.panoramaUrl;
@@ -113,17 +151,26 @@ function renderResult(result: RankedResult): void {
 
   const t = result.timings;
   byId("timings").textContent = `${result.hits.length} candidates in ${Math.round(t.totalMs)} ms (embedding ${Math.round(t.embedMs)} ms, vector search ${Math.round(t.searchMs)} ms, LLM ${Math.round(t.rerankMs)} ms)`;
+  bringIntoView(results);
 }
 
-function resultCard(hit: SearchHit, isBest: boolean, vectorRank: number | undefined): HTMLLIElement {
+function resultCard(hit: SearchHit, isBest: boolean, number: number | undefined): HTMLLIElement {
   const image = hit.image;
   return h(
     "li",
     { class: isBest ? "result best" : "result", "data-image-id": image.id },
     h("a", { href: image.url, target: "_blank", rel: "noopener" }, h("img", { src: image.thumbnailUrl, alt: titleOf(image), loading: "lazy" })),
-    h("span", { class: "rank", title: "Final rank" }, `#${hit.rank}`),
+    h("span", { class: "rank", title: "Candidate number, as in the panorama and the LLM's explanation" }, `#${number ?? hit.rank}`),
     isBest ? h("span", { class: "best-badge" }, "Best pick") : null,
     h("p", { class: "title" }, titleOf(image)),
-    h("p", { class: "meta" }, `score ${hit.score.toFixed(3)}`, vectorRank !== undefined && vectorRank !== hit.rank ? ` · was #${vectorRank}` : ""),
+    h("p", { class: "meta" }, `score ${hit.score.toFixed(3)}`),
   );
+}
+
+/** Scrolls an element up when it starts below the fold (on a phone, results start under the form). */
+function bringIntoView(element: HTMLElement): void {
+  if (element.getBoundingClientRect().top > window.innerHeight * 0.6) {
+    const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    element.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
+  }
 }
