@@ -22,7 +22,7 @@ export async function ingestCommand(folder: string, options: IngestOptions, env:
   const absolute = fromInvokingDir(folder, env);
   // In-process, the person at the terminal owns the folder: it is the one root this run may read.
   const connectionEnv = options.server ? env : { ...env, INGEST_ROOTS: absolute, LOG_LEVEL: env.LOG_LEVEL ?? "error" };
-  const final = await withConnection(options.server, connectionEnv, async ({ client }) => {
+  const { final, warning } = await withConnection(options.server, connectionEnv, async ({ client }) => {
     const job = await client.ingestFolder({ path: absolute, recursive: options.recursive, pattern: options.pattern });
     const bar = options.json ? undefined : jobProgressBar(`Ingesting ${folder} (job ${job.id})`);
     const stopWatching = onCtrlC(async (again) => {
@@ -46,14 +46,15 @@ export async function ingestCommand(folder: string, options: IngestOptions, env:
         last = state;
         bar?.update(state);
       }
-      return last;
+      // Said once, in words, after the summary (a generated demo model's results mean nothing).
+      return { final: last, warning: options.json ? null : (await client.stats()).model.warning };
     } finally {
       stopWatching();
       bar?.stop();
     }
   });
   if (options.json) console.log(JSON.stringify(final, null, 2));
-  else printSummary(final);
+  else printSummary(final, warning);
   return final.status === "SUCCEEDED" ? 0 : 1;
 }
 
@@ -65,7 +66,7 @@ function onCtrlC(handler: (again: boolean) => void | Promise<void>): () => void 
   return () => process.off("SIGINT", listener);
 }
 
-function printSummary(job: IngestJob): void {
+function printSummary(job: IngestJob, warning: string | null): void {
   const lines = [
     `\n${job.status}: ${job.succeeded} added, ${job.skipped} already in the catalogue, ${job.failed} failed, of ${job.total} (${job.imagesPerSecond.toFixed(1)} images/s).`,
   ];
@@ -75,5 +76,6 @@ function printSummary(job: IngestJob): void {
     for (const e of job.errors.slice(0, 50)) lines.push(`  ${e.item}: ${e.code}: ${e.message}`);
     if (job.failed > 50) lines.push(`  ... and ${job.failed - 50} more (use --json for all)`);
   }
+  if (warning) lines.push(`\nNote: ${warning}`);
   console.log(lines.join("\n"));
 }

@@ -48,7 +48,7 @@ export function jobProgressBar(label: string, stream: NodeJS.WriteStream = proce
       if (stopped) return;
       const payload = { rate: job.imagesPerSecond.toFixed(1), eta_text: formatEta(job.etaSeconds), failed: job.failed };
       if (!started) {
-        stream.write(`${label}\n`);
+        stream.write(`${fit(label, columns)}\n`);
         bar.start(job.total, job.processed, payload);
         started = true;
       } else {
@@ -61,6 +61,13 @@ export function jobProgressBar(label: string, stream: NodeJS.WriteStream = proce
       stopped = true;
     },
   };
+}
+
+/** The text cut in the middle to `columns` characters: both ends of a long path say more than one end. */
+function fit(text: string, columns: number): string {
+  if (text.length <= columns) return text;
+  const keep = columns - 3;
+  return `${text.slice(0, Math.ceil(keep / 2))}...${text.slice(text.length - Math.floor(keep / 2))}`;
 }
 
 function formatEta(seconds: number | null): string {
