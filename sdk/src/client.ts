@@ -5,6 +5,7 @@ import { createClient as createWsClient, type Client as WsClient } from "graphql
 import { isSdkError, SdkError, type GraphQLErrorPayload } from "./errors.js";
 import { getSdk, type IngestJobFieldsFragment, type IngestProgressSubscriptionVariables, type IngestStatus } from "./generated/graphql.js";
 import { extractUploads, uploadVariables, type PathReader, type Upload } from "./uploads.js";
+import { xhrPost, type RawResponse, type UploadProgress } from "./xhr-post.js";
 
 export interface ClientOptions {
   /** The GraphQL endpoint, e.g. "http://127.0.0.1:4000/graphql"; relative URLs work in browsers. */
@@ -25,6 +26,8 @@ export interface ClientOptions {
 export interface RequestOptions {
   signal?: AbortSignal;
   headers?: HeadersInit;
+  /** In browsers, called as a request with files is sent (bytes so far, of the whole body); elsewhere not called. */
+  onUploadProgress?: (progress: UploadProgress) => void;
 }
 
 export type IngestJob = IngestJobFieldsFragment;
@@ -107,9 +110,15 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
       body = JSON.stringify(operation);
     }
 
-    let response: Response;
+    let response: RawResponse;
     try {
-      response = await fetchImpl(options.url, { method: "POST", headers, body, signal: callOptions.signal });
+      // Upload progress needs XHR; everything else goes through fetch (options.fetch included).
+      if (callOptions.onUploadProgress && parts.length > 0 && typeof XMLHttpRequest !== "undefined" && !options.fetch) {
+        response = await xhrPost(options.url, { headers, body, signal: callOptions.signal, onUploadProgress: callOptions.onUploadProgress });
+      } else {
+        const fetched = await fetchImpl(options.url, { method: "POST", headers, body, signal: callOptions.signal });
+        response = { status: fetched.status, statusText: fetched.statusText, text: await fetched.text() };
+      }
     } catch (cause) {
       if (callOptions.signal?.aborted) throw cause;
       // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is in its cause.
@@ -117,7 +126,7 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
       const reason = inner?.code ?? inner?.message;
       throw new SdkError("NETWORK_ERROR", `Cannot reach ${options.url}: ${(cause as Error).message}${reason ? ` (${String(reason)})` : ""}`, { cause });
     }
-    const text = await response.text();
+    const text = response.text;
     let result: { data?: unknown; errors?: GraphQLErrorPayload[] };
     try {
       result = JSON.parse(text);

@@ -84,25 +84,62 @@ describe("the web demo", () => {
     await page.goto(`${server.url}/#ingest`);
     await page.setInputFiles("#ingest-files", files);
     expect(await page.textContent("#ingest-button")).toBe("Add 6 images");
-    // Every value the bar shows, as it shows it.
+    // Every value the bar shows, as it shows it, with its phase: the transfer, then the processing.
     await page.evaluate(() => {
       const bar = document.getElementById("ingest-bar")!;
       (window as any).seen = [];
-      new MutationObserver(() => (window as any).seen.push(Number(bar.getAttribute("aria-valuenow")))).observe(bar, { attributes: true, attributeFilter: ["aria-valuenow"] });
+      new MutationObserver(() => (window as any).seen.push([bar.dataset.phase, Number(bar.getAttribute("aria-valuenow"))])).observe(bar, { attributes: true, attributeFilter: ["aria-valuenow", "data-phase"] });
     });
     await page.click("#ingest-button");
     await page.waitForSelector('#ingest-bar[data-status="PARTIAL"]', { timeout: 30_000 });
 
     expect(await page.getAttribute("#ingest-bar", "aria-valuenow")).toBe("100");
-    const seen: number[] = await page.evaluate(() => (window as any).seen);
-    expect(seen.at(-1)).toBe(100);
-    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    const seen: Array<[string, number]> = await page.evaluate(() => (window as any).seen);
+    const phases = seen.map(([phase]) => phase);
+    expect(phases.indexOf("processing")).toBeGreaterThan(phases.lastIndexOf("upload"));
+    const transfer = seen.filter(([phase]) => phase === "upload").map(([, value]) => value);
+    const processing = seen.filter(([phase]) => phase === "processing").map(([, value]) => value);
+    expect(transfer.at(-1)).toBe(100);
+    expect([...transfer].sort((a, b) => a - b)).toEqual(transfer);
+    expect(processing.at(-1)).toBe(100);
+    expect([...processing].sort((a, b) => a - b)).toEqual(processing);
     expect(await page.textContent("#ingest-status")).toContain("6 of 6 processed (100%): 5 added, 0 already in the catalogue, 1 failed");
     const failures = await page.locator("#ingest-failures li").allTextContents();
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/^broken\.jpg: .+\(UNSUPPORTED_MEDIA_TYPE\)$/);
     await screenshot("web-demo-ingest.png");
     await expect.poll(() => page.textContent("#server-status")).toMatch(/^31 images/);
+  });
+
+  it("over a slow link, shows the transfer as it goes, and Stop during the transfer adds nothing", async () => {
+    const files: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      files.push(path.join(dir, `slow-${i}.jpg`));
+      await fs.writeFile(files[i], await makeJpeg(600 + i, 800, 600));
+    }
+    const before = (await server.graphql(`{ stats { images } }`)).data!.stats.images;
+    await page.goto(`${server.url}/#ingest`);
+    const cdp = await page.context().newCDPSession(page);
+    // About 200 KB/s up: the dozen photographs take several seconds to send.
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: 10_000_000, uploadThroughput: 200_000 });
+    try {
+      await page.setInputFiles("#ingest-files", files);
+      await page.click("#ingest-button");
+      expect(await page.isVisible("#ingest-cancel")).toBe(true);
+      await expect.poll(() => page.getAttribute("#ingest-bar", "aria-valuenow"), { timeout: 20_000 }).toMatch(/^([1-9]\d?)$/);
+      expect(await page.getAttribute("#ingest-bar", "data-phase")).toBe("upload");
+      expect(await page.textContent("#ingest-status")).toMatch(/^Sending 12 files: [\d.]+ [KM]B of [\d.]+ MB \(\d+%\)…$/);
+      await screenshot("web-demo-ingest-transfer.png");
+      await page.click("#ingest-cancel");
+      await expect.poll(() => page.textContent("#ingest-status")).toBe("Stopped before the transfer finished: none of the 12 files reached the catalogue.");
+      expect(await page.isVisible("#ingest-cancel")).toBe(false);
+      expect(await page.isEnabled("#ingest-button")).toBe(true);
+    } finally {
+      await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await server.graphql(`{ stats { images } }`)).data!.stats.images).toBe(before);
   });
 
   it("searches with an uploaded image and an instruction, showing the ranking, the best pick with its reasons, and the panorama", async () => {
