@@ -51,6 +51,8 @@ export function spawnCli(args: string[], options: { env?: Record<string, string 
   return {
     child,
     exited,
+    /** What it has printed to stdout so far. */
+    output: () => stdout,
     /** Resolves once stderr matches. */
     async waitForStderr(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
       const until = Date.now() + timeoutMs;
