@@ -2,7 +2,7 @@
 import type { Image } from "../schema/image.type.js";
 import { EXTENSIONS } from "../services/image-store.service.js";
 import type { ImageFormat } from "../services/image-decode.js";
-import type { ImageRecord } from "../services/vector-store.service.js";
+import type { ImageRecord } from "../services/image-record.js";
 
 export function toImage(record: ImageRecord, baseUrl: string): Image {
   const ext = EXTENSIONS[record.format as ImageFormat] ?? record.format;

@@ -4,11 +4,11 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "../logger.js";
 import { IMAGE_ID, ImageStore } from "./image-store.service.js";
-import type { VectorStore } from "./vector-store.service.js";
+import type { ImageCollection } from "./milvus/image.collection.js";
 
 const BATCH = 500;
 
-export async function removeOrphanedFiles(images: ImageStore, vectors: VectorStore, logger: Logger): Promise<number> {
+export async function removeOrphanedFiles(images: ImageStore, vectors: ImageCollection, logger: Logger): Promise<number> {
   const originals = path.join(images.root, "originals");
   let shards: string[];
   try {
