@@ -5,7 +5,7 @@ import "reflect-metadata";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { createApp } from "../src/app.js";
-import { REPO_ROOT } from "../src/models/repo-paths.js";
+import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
 import { arg, benchConfig, machine, mapConcurrent, writeJpegs } from "./bench-support.js";
 
 const images = arg("images", 300);
