@@ -9,8 +9,8 @@ import path from "node:path";
 import { createApp, type App } from "../src/app.js";
 import type { Config } from "../src/config.js";
 import { decodeImage } from "../src/services/image-decode.js";
-import { GENERATED_KINDS, type GeneratedKind } from "../src/models/generate/index.js";
-import { REPO_ROOT } from "../src/models/repo-paths.js";
+import { GENERATED_KINDS, type GeneratedKind } from "../src/model-tooling/generate/index.js";
+import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
 import { arg, benchConfig, machine, percentile, writeJpegs } from "./bench-support.js";
 
 const sizes = (process.argv.includes("--sizes") ? process.argv[process.argv.indexOf("--sizes") + 1] : "10000,100000").split(",").map(Number);
