@@ -1,5 +1,6 @@
 // The web demo's entry: three views behind the URL hash (#search, #ingest, #catalogue) and a status line.
 import "../styles.css";
+import { setUpApiKeyPrompt } from "./api-key.js";
 import { byId } from "./dom.js";
 import { refreshCatalogue, setUpCatalogueView } from "./catalogue-view.js";
 import { setUpIngestView } from "./ingest-view.js";
@@ -29,6 +30,11 @@ setUpIngestView(() => void refreshStatus());
 setUpCatalogueView((image) => {
   searchWithCatalogueImage(image);
   location.hash = "#search";
+});
+// With a key entered, the status line and the view on screen are asked again.
+setUpApiKeyPrompt(() => {
+  void refreshStatus();
+  route();
 });
 window.addEventListener("hashchange", route);
 route();
