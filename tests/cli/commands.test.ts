@@ -50,7 +50,7 @@ describe("mmrag --help", () => {
     });
     expect(runs[3].stdout).toContain("--no-rerank");
     expect(runs[3].stdout).toContain("(env: MMRAG_URL)");
-  });
+  }, 180_000);
 
   it("fails with a usage message on a wrong call", async () => {
     const [unknown, noImage, badLimit] = await Promise.all([runCli(["frobnicate"]), runCli(["search", "--text", "x"]), runCli(["search", "--image", queryPath, "--text", "x", "--limit", "500"])]);
