@@ -206,11 +206,43 @@ describe("the web demo", () => {
       await page.fill("#instruction", "phone case in this pattern");
       await page.evaluate(() => document.getElementById("best-pick")!.replaceChildren());
       await page.click("#search-button");
-      await expect.poll(() => page.textContent("#best-pick .label")).toBe("Closest match");
-      expect(await page.getAttribute("#rerank-note", "class")).toBe("notice warning");
+      await expect.poll(() => page.getAttribute("#rerank-note", "class")).toBe("notice warning");
+      expect(await page.textContent("#best-pick .label")).toBe("Closest match");
       expect(await page.textContent("#rerank-note")).toMatch(/^The LLM did not rerank these, so they are in vector order: .+/);
       expect(await page.locator("#result-grid .best-badge").count()).toBe(0);
       await screenshot("web-demo-search-llm-failed.png");
+    } finally {
+      stub.script({ content: `Ranked list: [2, 0, 1]\nReasons: ${REASONS}` });
+      await page.fill("#instruction", "phone case with this image theme");
+    }
+  });
+
+  it("with a slow LLM, shows the vector hits at once and the LLM's pick when it comes; Stop keeps the vector order", async () => {
+    stub.script({ content: `Ranked list: [2, 0, 1]\nReasons: ${REASONS}`, delayMs: 4000 });
+    try {
+      await page.fill("#instruction", "phone case, slowly");
+      await page.evaluate(() => document.getElementById("best-pick")!.replaceChildren());
+      await page.click("#search-button");
+      // The hits are on screen while the LLM still thinks.
+      await page.waitForSelector("#rerank-note.pending");
+      expect(await page.textContent("#best-pick .label")).toBe("Closest match");
+      expect(await page.locator("#result-grid li").count()).toBe(9);
+      expect(await page.locator("#result-grid .rank").first().textContent()).toBe("#1");
+      expect(await page.isEnabled("#search-button")).toBe(true);
+      await screenshot("web-demo-search-llm-pending.png");
+      await page.waitForSelector("#best-pick .explanation", { timeout: 15_000 });
+      expect(await page.textContent("#best-pick .label")).toBe("Best pick");
+      expect(await page.isVisible("#rerank-note")).toBe(false);
+
+      // Again, but stop waiting: the vector order stays, and says so.
+      await page.fill("#instruction", "phone case, slowly, stopped");
+      await page.click("#search-button");
+      await page.waitForSelector("#rerank-stop");
+      await page.click("#rerank-stop");
+      expect(await page.textContent("#rerank-note")).toBe("You stopped the LLM: these are in vector order.");
+      await page.waitForTimeout(4500);
+      expect(await page.textContent("#best-pick .label")).toBe("Closest match");
+      expect(await page.isVisible("#best-pick .explanation")).toBe(false);
     } finally {
       stub.script({ content: `Ranked list: [2, 0, 1]\nReasons: ${REASONS}` });
       await page.fill("#instruction", "phone case with this image theme");

@@ -11,6 +11,8 @@ import { latestStats, onStats } from "./server-status.js";
 type Query = { kind: "file"; file: File } | { kind: "catalogue"; id: string; title: string };
 
 let query: Query | undefined;
+/** The search waiting for the LLM's answer, to stop it. */
+let llmWait: AbortController | undefined;
 let previewUrl: string | undefined;
 
 export function setUpSearchView(): void {
@@ -69,24 +71,48 @@ async function runSearch(): Promise<void> {
 
   showMessage(errorBox, undefined);
   const rerank = byId<HTMLInputElement>("rerank").checked;
+  // A new search replaces the one still waiting for its LLM.
+  llmWait?.abort();
+  const wait = new AbortController();
+  llmWait = wait;
   button.disabled = true;
-  button.textContent = rerank ? "Searching and asking the LLM…" : "Searching…";
+  button.textContent = "Searching…";
   document.body.classList.add("busy");
+  const variables = { instruction, limit, ...(query.kind === "file" ? { image: query.file } : { imageId: query.id }) };
+  // The vector hits come back in a fraction of a second, the LLM's pick can take many: both are asked at
+  // once, the hits are shown as soon as they arrive, and the pick replaces them when (if) it comes.
+  const reranked = rerank ? client.searchComposed({ ...variables, rerank: true }, { signal: wait.signal }) : undefined;
+  reranked?.catch(() => undefined); // awaited below; this keeps an early failure from going unhandled meanwhile
   try {
-    const result = await client.searchComposed({
-      instruction,
-      limit,
-      rerank,
-      ...(query.kind === "file" ? { image: query.file } : { imageId: query.id }),
-    });
-    renderResult(result, rerank);
-  } catch (error) {
-    showError(plainWords(error, "searching"));
-  } finally {
+    const vector = await client.searchComposed({ ...variables, rerank: false }, { signal: wait.signal });
+    if (llmWait !== wait) return;
+    renderResult(vector, false, reranked !== undefined);
+    if (!reranked) return;
     button.disabled = false;
     button.textContent = "Search";
     document.body.classList.remove("busy");
+    const final = await reranked;
+    if (llmWait === wait) renderResult(final, true);
+  } catch (error) {
+    if (wait.signal.aborted) return;
+    showError(plainWords(error, "searching"));
+  } finally {
+    if (llmWait === wait) {
+      llmWait = undefined;
+      button.disabled = false;
+      button.textContent = "Search";
+      document.body.classList.remove("busy");
+    }
   }
+}
+
+/** Stop waiting for the LLM: the vector order on screen stays. */
+function stopWaitingForLlm(): void {
+  llmWait?.abort();
+  llmWait = undefined;
+  const note = byId("rerank-note");
+  note.replaceChildren("You stopped the LLM: these are in vector order.");
+  note.className = "notice";
 }
 
 /** An error replaces what was on screen: old results under a new error read as this search's results. */
@@ -97,7 +123,7 @@ function showError(message: string): void {
   bringIntoView(byId("search-error"));
 }
 
-function renderResult(result: RankedResult, rerankAsked: boolean): void {
+function renderResult(result: RankedResult, rerankAsked: boolean, llmPending = false): void {
   const results = byId("search-results");
   if (result.ranking.length === 0) {
     results.hidden = true;
@@ -135,12 +161,14 @@ function renderResult(result: RankedResult, rerankAsked: boolean): void {
   const notes: string[] = [];
   // Asked for and not done is something to notice; not asked for is just how the page was set.
   const failed = rerankAsked && !result.reranked;
-  if (failed) notes.push(`The LLM did not rerank these, so they are in vector order: ${result.rerankError ?? "no reason given"}.`);
+  if (llmPending) notes.push("In vector order for now: asking the LLM for its pick…");
+  else if (failed) notes.push(`The LLM did not rerank these, so they are in vector order: ${result.rerankError ?? "no reason given"}.`);
   else if (!result.reranked) notes.push("In vector order: rerank with the LLM was off.");
   if (result.instructionTruncated) notes.push("The instruction was longer than the model reads and was cut.");
-  note.textContent = notes.join(" ");
+  note.replaceChildren(notes.join(" "));
+  if (llmPending) note.append(" ", h("button", { type: "button", id: "rerank-stop", onclick: stopWaitingForLlm }, "Stop waiting"));
   note.hidden = notes.length === 0;
-  note.classList.toggle("warning", failed || result.instructionTruncated);
+  note.className = failed || result.instructionTruncated ? "notice warning" : llmPending ? "notice pending" : "notice";
 
   const grid = byId("result-grid");
   grid.replaceChildren(...result.ranking.map((hit) => resultCard(hit, result.reranked && hit.image.id === result.best?.image.id, candidate.get(hit.image.id))));
