@@ -5,8 +5,10 @@ import type { RequestContext } from "../context.js";
 import { AddImagePayload } from "../schema/add-image.type.js";
 import { ImageConnection } from "../schema/image-connection.type.js";
 import { ImageFilter } from "../schema/image-filter.input.js";
+import { ImageOrder } from "../schema/image-order.enum.js";
 import { Image } from "../schema/image.type.js";
-import { encodeCursor, type CatalogService } from "../services/catalog.service.js";
+import type { CatalogService } from "../services/catalog.service.js";
+import { encodeCursor } from "../services/image-cursor.js";
 import { readUpload } from "./read-upload.js";
 import { toImage } from "./to-image.js";
 
@@ -28,11 +30,13 @@ export class ImageResolver {
     @Arg("first", () => Int, { defaultValue: 20, description: "Page size, 1 to 1000." }) first: number,
     @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." }) after: string | undefined,
     @Arg("filter", () => ImageFilter, { nullable: true }) filter: ImageFilter | undefined,
+    @Arg("orderBy", () => ImageOrder, { defaultValue: ImageOrder.NEWEST_FIRST, description: "A cursor only continues the order it came from." })
+    orderBy: ImageOrder,
     @Ctx() ctx: RequestContext,
   ): Promise<ImageConnection> {
-    const [page, totalCount] = await Promise.all([this.catalog.list({ first, after, filter }), this.catalog.count(filter)]);
+    const [page, totalCount] = await Promise.all([this.catalog.list({ first, after, filter, order: orderBy }), this.catalog.count(filter)]);
     const nodes = page.records.map((r) => toImage(r, ctx.baseUrl));
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
+    const edges = nodes.map((node) => ({ cursor: encodeCursor(node, orderBy), node }));
     return { edges, nodes, totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
@@ -45,6 +49,20 @@ export class ImageResolver {
     const bytes = await readUpload(file, this.maxUploadBytes);
     const { image, created } = await this.catalog.add(bytes, metadata ?? {});
     return { image: toImage(image, ctx.baseUrl), created };
+  }
+
+  @Mutation(() => Image, {
+    description:
+      "Changes an image's metadata without embedding it again (its vector stays as it is). With merge (the default) the given keys are set, " +
+      "keys given as null are removed and the others kept; with merge: false the metadata is replaced whole. NOT_FOUND if there is no such image.",
+  })
+  async updateImage(
+    @Arg("id", () => ID) id: string,
+    @Arg("metadata", () => GraphQLJSONObject) metadata: Record<string, unknown>,
+    @Arg("merge", () => Boolean, { defaultValue: true }) merge: boolean,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Image> {
+    return toImage(await this.catalog.update(id, metadata, merge), ctx.baseUrl);
   }
 
   @Mutation(() => Boolean, { description: "Removes an image's vector and its stored files. NOT_FOUND if there is no such image." })

@@ -47,9 +47,13 @@ subscription IngestProgress($jobId: ID!) {
 }
 `;
 
-const CATALOGUE_EXAMPLE = `query Catalogue($after: String) {
+function catalogueExample(imageId: string | undefined): string {
+  return `# Newest first; filter: { titleContains: "case" } finds titles with that text.
+# To edit an image's metadata without embedding it again:
+#   mutation { updateImage(id: "${imageId ?? "an image id"}", metadata: { title: "New title" }) { id metadata } }
+query Catalogue($after: String) {
   stats { images dimension backend index model { name generated warning } }
-  images(first: 20, after: $after) {
+  images(first: 20, after: $after, orderBy: NEWEST_FIRST) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes { id url thumbnailUrl width height format metadata createdAt }
@@ -57,6 +61,7 @@ const CATALOGUE_EXAMPLE = `query Catalogue($after: String) {
   ingestJobs(limit: 5) { id kind source status total processed createdAt }
 }
 `;
+}
 
 /**
  * The first tab carries no variables: GraphiQL 3 fills the variables editor of the first tab from its
@@ -66,6 +71,6 @@ export function exampleTabs(ids: { imageId?: string; jobId?: string }) {
   return [
     { query: searchExample(ids.imageId) },
     { query: PROGRESS_EXAMPLE, variables: JSON.stringify({ jobId: ids.jobId ?? "a job id from the Catalogue tab" }, null, 2) },
-    { query: CATALOGUE_EXAMPLE },
+    { query: catalogueExample(ids.imageId) },
   ];
 }

@@ -1,6 +1,6 @@
 // Reads and writes image rows in one Milvus collection. Callers pass filter values; the Milvus
 // expression is built here and nowhere else.
-import type { CatalogFilter } from "../catalog-filter.js";
+import type { CatalogFilter, ImageOrder } from "../catalog-filter.js";
 import type { ImageRecord, ImageRow, VectorHit } from "../image-record.js";
 import type { ImageCollectionSpec, CollectionLayout } from "./image-collection.schema.js";
 import { allOf, toMilvusExpression } from "./milvus-expression.js";
@@ -11,6 +11,12 @@ const RECORD_FIELDS = ["id", "storage_key", "width", "height", "format", "bytes"
 const MAX_QUERY_WINDOW = 16_384;
 /** Ids per coalesced lookup; well inside Milvus's expression size limit. */
 const MAX_LOOKUP_BATCH = 1000;
+
+/** Where the previous page ended: its last record's id and, for date orders, its creation time (ms). */
+export interface ListPosition {
+  id: string;
+  createdAt: number;
+}
 
 export class ImageCollection {
   /** Lookups waiting for the next query, so concurrent single-id reads (one per ingested item) share one request. */
@@ -60,6 +66,14 @@ export class ImageCollection {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
+  /** Records with their stored vectors, to rewrite a row without embedding it again. */
+  async getRows(ids: string[]): Promise<ImageRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.query(`id in ${JSON.stringify(ids)}`, [...RECORD_FIELDS, "vector"], ids.length);
+    const byId = new Map(rows.map((row) => [String(row.id), { ...fromRow(row), vector: Float32Array.from(row.vector as number[]) }]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
   /** One record by id. Lookups made while another is in flight are sent together as one query. */
   find(id: string): Promise<ImageRecord | undefined> {
     return new Promise((resolve, reject) => {
@@ -85,19 +99,45 @@ export class ImageCollection {
     this.lookupRunning = false;
   }
 
-  /** One page in primary-key order (Milvus returns query results sorted by key), after the given id. */
-  async list(options: { first: number; after?: string; filter?: CatalogFilter }): Promise<{ records: ImageRecord[]; hasNextPage: boolean }> {
-    const expression = allOf(toMilvusExpression(options.filter), options.after ? `id > ${JSON.stringify(options.after)}` : undefined);
-    const res = await this.connection.call("query", (c) =>
-      c.query({
-        collection_name: this.spec.name,
-        filter: expression ?? 'id != ""',
-        output_fields: RECORD_FIELDS,
-        limit: Math.min(options.first + 1, MAX_QUERY_WINDOW),
-      }),
-    );
-    const records = res.data.map(fromRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { records: records.slice(0, options.first), hasNextPage: records.length > options.first };
+  /**
+   * One page of records. In id order Milvus does the paging (it returns query results sorted by key);
+   * in date order it has no ORDER BY, so we read every matching row's id and date, sort those, and
+   * fetch the page's records: one light scan per page.
+   */
+  async list(options: { first: number; order: ImageOrder; after?: ListPosition; filter?: CatalogFilter }): Promise<{ records: ImageRecord[]; hasNextPage: boolean }> {
+    const { first, order, after } = options;
+    if (order === "ID") {
+      const expression = allOf(toMilvusExpression(options.filter), after ? `id > ${JSON.stringify(after.id)}` : undefined);
+      const rows = await this.query(expression ?? 'id != ""', RECORD_FIELDS, Math.min(first + 1, MAX_QUERY_WINDOW));
+      const records = rows.map(fromRow).sort((a, b) => compare(a.id, b.id));
+      return { records: records.slice(0, first), hasNextPage: records.length > first };
+    }
+    const newest = order === "NEWEST_FIRST";
+    const beyond = after
+      ? `created_at ${newest ? "<" : ">"} ${after.createdAt} or (created_at == ${after.createdAt} and id ${newest ? "<" : ">"} ${JSON.stringify(after.id)})`
+      : undefined;
+    const keys = await this.scanKeys(allOf(toMilvusExpression(options.filter), beyond));
+    const direction = newest ? -1 : 1;
+    keys.sort((a, b) => direction * (a.createdAt - b.createdAt || compare(a.id, b.id)));
+    const page = keys.slice(0, first).map((k) => k.id);
+    return { records: await this.get(page), hasNextPage: keys.length > first };
+  }
+
+  /** Id and date of every row matching the expression, a query window at a time. */
+  private async scanKeys(expression: string | undefined): Promise<Array<{ id: string; createdAt: number }>> {
+    const keys: Array<{ id: string; createdAt: number }> = [];
+    let last: string | undefined;
+    for (;;) {
+      const rows = await this.query(allOf(expression, last ? `id > ${JSON.stringify(last)}` : undefined) ?? 'id != ""', ["id", "created_at"], MAX_QUERY_WINDOW);
+      for (const row of rows) keys.push({ id: String(row.id), createdAt: Number(row.created_at) });
+      if (rows.length < MAX_QUERY_WINDOW) return keys;
+      last = rows.map((r) => String(r.id)).sort(compare).at(-1);
+    }
+  }
+
+  private async query(filter: string, fields: string[], limit: number): Promise<Array<Record<string, unknown>>> {
+    const res = await this.connection.call("query", (c) => c.query({ collection_name: this.spec.name, filter, output_fields: fields, limit }));
+    return res.data;
   }
 
   async count(filter?: CatalogFilter): Promise<number> {
@@ -149,6 +189,10 @@ export class ImageCollection {
       created_at: r.createdAt.getTime(),
     };
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function fromRow(row: Record<string, unknown>): ImageRecord {
