@@ -4,6 +4,8 @@ import type { RequestContext } from "../context.js";
 import { RankedResult } from "../schema/ranked-result.type.js";
 import { SearchFilter } from "../schema/search-filter.input.js";
 import { SearchHit } from "../schema/search-hit.type.js";
+import { SearchInput } from "../schema/search-input.input.js";
+import { SearchResults } from "../schema/search-results.type.js";
 import type { Hit, SearchOptions, SearchService } from "../services/search.service.js";
 import { readUpload } from "./read-upload.js";
 import { toImage } from "./to-image.js";
@@ -27,10 +29,26 @@ export class SearchResolver {
     @Arg("filter", () => SearchFilter, { nullable: true }) filter: SearchFilter | undefined,
     @Arg("imageWeight", () => Float, { nullable: true, description: "CLIP-family models: weight of the image against the text, 0 to 1 (default 0.5)." })
     imageWeight: number | undefined,
+    @Arg("exclude", () => [String], {
+      nullable: true,
+      description: "Up to 10 things the results should be unlike; the query moves away from them: q' = normalise(q − excludeWeight · mean of their text embeddings).",
+    })
+    exclude: string[] | undefined,
+    @Arg("excludeWeight", () => Float, { nullable: true, description: "How far to move away from exclude, 0 to 1 (default 0.5)." })
+    excludeWeight: number | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<RankedResult> {
     const bytes = image ? await readUpload(image, this.maxUploadBytes, "image") : undefined;
-    const result = await this.searches.composed({ image: bytes, imageId, instruction, rerank, imageWeight, ...options(limit, filter) });
+    const result = await this.searches.composed({
+      image: bytes,
+      imageId,
+      instruction,
+      rerank,
+      imageWeight,
+      exclude: exclude ?? undefined,
+      excludeWeight: excludeWeight ?? undefined,
+      ...options(limit, filter),
+    });
     const toHit = (h: Hit) => toSearchHit(h, ctx.baseUrl);
     return {
       ...result,
@@ -49,6 +67,14 @@ export class SearchResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
     return (await this.searches.byText(text, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+  }
+
+  @Query(() => [SearchResults], {
+    description: "Up to 32 text searches in one request, embedded in one model batch; each answer equals the same search sent alone.",
+  })
+  async searchBatch(@Arg("queries", () => [SearchInput]) queries: SearchInput[], @Ctx() ctx: RequestContext): Promise<SearchResults[]> {
+    const results = await this.searches.batch(queries.map((q) => ({ text: q.text, ...options(q.limit, q.filter) })));
+    return results.map((hits) => ({ hits: hits.map((h) => toSearchHit(h, ctx.baseUrl)) }));
   }
 
   @Mutation(() => [SearchHit], { description: "Images that look like the uploaded one." })

@@ -10,6 +10,7 @@ import type { EmbeddingService } from "./embedding/index.js";
 import { inspectImage, type DecodeLimits } from "./image-decode.js";
 import { contentHash, type ImageStore } from "./image-store.service.js";
 import type { PanoramaService } from "./panorama/index.js";
+import { DEFAULT_EXCLUDE_WEIGHT, MAX_EXCLUDE_TERMS, moveAwayFrom } from "./query-vector.js";
 import type { RerankService } from "./rerank/index.js";
 import type { ImageRecord, VectorHit } from "./image-record.js";
 
@@ -37,7 +38,16 @@ export interface ComposedQuery extends SearchOptions {
   rerank: boolean;
   /** CLIP-family models only: weight of the image in the blended query, 0..1. */
   imageWeight?: number;
+  /** Texts the results should be unlike; see moveAwayFrom for the formula. */
+  exclude?: string[];
+  excludeWeight?: number;
 }
+
+export interface TextQuery extends SearchOptions {
+  text: string;
+}
+
+export const MAX_BATCH_QUERIES = 32;
 
 export interface ComposedResult {
   instruction: string;
@@ -73,6 +83,23 @@ export class SearchService {
     return this.nearest(await this.deps.embedder.embedText(text), options);
   }
 
+  /**
+   * Many text searches in one call: the texts are embedded together (one model batch, by the
+   * embedder's dynamic batching), then searched one by one; each answer is what byText gives alone.
+   */
+  async batch(queries: TextQuery[]): Promise<Hit[][]> {
+    if (queries.length < 1 || queries.length > MAX_BATCH_QUERIES) {
+      throw new BadUserInputError(`queries must hold 1 to ${MAX_BATCH_QUERIES} searches`, { field: "queries" });
+    }
+    queries.forEach((q, i) => {
+      checkOptions(q);
+      if (q.text.trim() === "") throw new BadUserInputError(`queries[${i}].text is empty`, { field: `queries.${i}.text` });
+      checkInstruction(q.text, `queries.${i}.text`);
+    });
+    const vectors = await Promise.all(queries.map((q) => this.deps.embedder.embedText(q.text)));
+    return Promise.all(queries.map((q, i) => this.nearest(vectors[i], q)));
+  }
+
   async byImage(image: Buffer, options: SearchOptions): Promise<Hit[]> {
     checkOptions(options);
     await inspectImage(image, this.deps.limits);
@@ -94,15 +121,21 @@ export class SearchService {
     if (query.imageWeight !== undefined && !(query.imageWeight >= 0 && query.imageWeight <= 1)) {
       throw new BadUserInputError("imageWeight must be between 0 and 1", { field: "imageWeight" });
     }
+    const exclude = checkExclude(query);
     const started = performance.now();
     const image = await this.queryImage(query);
 
     const embedStarted = performance.now();
-    const embedding = await this.deps.embedder.embedComposed(image, query.instruction, { imageWeight: query.imageWeight });
+    const [embedding, away] = await Promise.all([
+      this.deps.embedder.embedComposed(image, query.instruction, { imageWeight: query.imageWeight }),
+      Promise.all(exclude.map((text) => this.deps.embedder.embedText(text))),
+    ]);
+    if (away.length > 0) embedding.vector = moveAwayFrom(embedding.vector, away, query.excludeWeight ?? DEFAULT_EXCLUDE_WEIGHT);
     const embedMs = performance.now() - embedStarted;
 
     const searchStarted = performance.now();
-    const hits = await this.nearest(embedding.vector, query);
+    // A catalogue image used as the query is not an answer to it.
+    const hits = await this.nearest(embedding.vector, query, query.imageId);
     const searchMs = performance.now() - searchStarted;
 
     const result: ComposedResult = {
@@ -155,10 +188,10 @@ export class SearchService {
     return query.image;
   }
 
-  private async nearest(vector: Float32Array, options: SearchOptions): Promise<Hit[]> {
-    const found: VectorHit[] = await this.deps.catalog.nearest(vector, { limit: options.limit, filter: options.filter });
-    const kept = options.minScore === undefined ? found : found.filter((h) => h.score >= options.minScore!);
-    return rank(kept.map((h) => ({ record: h.record, score: h.score, rank: 0 })));
+  private async nearest(vector: Float32Array, options: SearchOptions, leaveOut?: string): Promise<Hit[]> {
+    const found: VectorHit[] = await this.deps.catalog.nearest(vector, { limit: options.limit + (leaveOut ? 1 : 0), filter: options.filter });
+    const kept = found.filter((h) => h.record.id !== leaveOut && (options.minScore === undefined || h.score >= options.minScore));
+    return rank(kept.slice(0, options.limit).map((h) => ({ record: h.record, score: h.score, rank: 0 })));
   }
 
   private readOriginal(record: ImageRecord): Promise<Buffer> {
@@ -177,6 +210,19 @@ function checkOptions(options: SearchOptions): void {
   if (options.minScore !== undefined && !(options.minScore >= -1 && options.minScore <= 1)) {
     throw new BadUserInputError("minScore must be between -1 and 1", { field: "filter.minScore" });
   }
+}
+
+function checkExclude(query: ComposedQuery): string[] {
+  const exclude = query.exclude ?? [];
+  if (exclude.length > MAX_EXCLUDE_TERMS) throw new BadUserInputError(`exclude takes at most ${MAX_EXCLUDE_TERMS} terms`, { field: "exclude" });
+  exclude.forEach((text, i) => {
+    if (text.trim() === "") throw new BadUserInputError(`exclude[${i}] is empty`, { field: "exclude" });
+    checkInstruction(text, "exclude");
+  });
+  if (query.excludeWeight !== undefined && !(query.excludeWeight >= 0 && query.excludeWeight <= 1)) {
+    throw new BadUserInputError("excludeWeight must be between 0 and 1", { field: "excludeWeight" });
+  }
+  return exclude;
 }
 
 function checkInstruction(text: string, field: string): void {

@@ -12,6 +12,8 @@ mutation SearchComposed {
     instruction: "phone case with this image theme"
     limit: 9
     rerank: true
+    exclude: ["text", "logo"] # optional: move away from these (README: Excluded terms)
+    excludeWeight: 0.3
   ) {
     best { rank score image { id url metadata } }
     explanation
