@@ -114,6 +114,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
           logger: logger.child({ reqId: requestId, transport: "ws" }),
           baseUrl: baseUrlOf({ protocol: "http", headers: req.headers }),
           ingest,
+          search,
         };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
@@ -171,7 +172,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     graphqlUploadExpress({ maxFileSize: config.http.maxUploadBytes, maxFiles: 1000 }),
     express.json({ limit: "2mb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<RequestContext> => ({ requestId: String(req.id), logger: req.log, baseUrl: baseUrlOf(req), ingest }),
+      context: async ({ req }): Promise<RequestContext> => ({ requestId: String(req.id), logger: req.log, baseUrl: baseUrlOf(req), ingest, search }),
     }),
   );
 

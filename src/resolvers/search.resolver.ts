@@ -1,12 +1,14 @@
-import { Arg, Ctx, Float, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
+import { ComposedSearchEvent, ComposedSearchEventKind } from "../schema/composed-search-event.type.js";
 import { RankedResult } from "../schema/ranked-result.type.js";
 import { SearchFilter } from "../schema/search-filter.input.js";
 import { SearchHit } from "../schema/search-hit.type.js";
 import { SearchInput } from "../schema/search-input.input.js";
 import { SearchResults } from "../schema/search-results.type.js";
-import type { Hit, SearchOptions, SearchService } from "../services/search.service.js";
+import { streamComposed, type ComposedEvent } from "../services/composed-stream.js";
+import type { ComposedResult, Hit, SearchOptions, SearchService } from "../services/search.service.js";
 import { readUpload } from "./read-upload.js";
 import { toImage } from "./to-image.js";
 
@@ -49,14 +51,42 @@ export class SearchResolver {
       excludeWeight: excludeWeight ?? undefined,
       ...options(limit, filter),
     });
+    return toRankedResult(result, ctx.baseUrl);
+  }
+
+  @Subscription(() => ComposedSearchEvent, {
+    description:
+      "searchComposed for a catalogue image, streamed over graphql-ws: HITS at once, then the LLM's RANKING and its EXPLANATION " +
+      "as they arrive, then the RESULT (what searchComposed answers), and the stream ends.",
+    subscribe: ({ args, context }) =>
+      streamComposed((context as RequestContext).search, {
+        imageId: String(args.imageId),
+        instruction: args.instruction,
+        rerank: args.rerank,
+        imageWeight: args.imageWeight ?? undefined,
+        exclude: args.exclude ?? undefined,
+        excludeWeight: args.excludeWeight ?? undefined,
+        ...options(args.limit, args.filter ?? undefined),
+      }),
+  })
+  searchComposedStream(
+    @Root() event: ComposedEvent,
+    @Arg("imageId", () => ID, { description: "The catalogue image to use as the query (uploads need searchComposed)." }) _imageId: string,
+    @Arg("instruction", () => String) _instruction: string,
+    @Arg("limit", () => Int, { defaultValue: 9 }) _limit: number,
+    @Arg("rerank", () => Boolean, { defaultValue: true }) _rerank: boolean,
+    @Arg("filter", () => SearchFilter, { nullable: true }) _filter: SearchFilter | undefined,
+    @Arg("imageWeight", () => Float, { nullable: true }) _imageWeight: number | undefined,
+    @Arg("exclude", () => [String], { nullable: true }) _exclude: string[] | undefined,
+    @Arg("excludeWeight", () => Float, { nullable: true }) _excludeWeight: number | undefined,
+    @Ctx() ctx: RequestContext,
+  ): ComposedSearchEvent {
     const toHit = (h: Hit) => toSearchHit(h, ctx.baseUrl);
-    return {
-      ...result,
-      hits: result.hits.map(toHit),
-      ranking: result.ranking.map(toHit),
-      best: result.best ? toHit(result.best) : null,
-      panoramaUrl: result.panoramaId ? `${ctx.baseUrl}/panoramas/${result.panoramaId}` : null,
-    };
+    const empty = { kind: event.kind as ComposedSearchEventKind, hits: null, ranking: null, explanationDelta: null, result: null };
+    if (event.kind === "HITS") return { ...empty, hits: event.hits.map(toHit) };
+    if (event.kind === "RANKING") return { ...empty, ranking: event.ranking.map(toHit) };
+    if (event.kind === "EXPLANATION") return { ...empty, explanationDelta: event.delta };
+    return { ...empty, result: toRankedResult(event.result, ctx.baseUrl) };
   }
 
   @Query(() => [SearchHit], { description: "Images matching a text description." })
@@ -102,6 +132,17 @@ export class SearchResolver {
 function options(limit: number, filter: SearchFilter | undefined): SearchOptions {
   const { minScore, ...catalogFilter } = filter ?? {};
   return { limit, minScore: minScore ?? undefined, filter: catalogFilter };
+}
+
+function toRankedResult(result: ComposedResult, baseUrl: string): RankedResult {
+  const toHit = (h: Hit) => toSearchHit(h, baseUrl);
+  return {
+    ...result,
+    hits: result.hits.map(toHit),
+    ranking: result.ranking.map(toHit),
+    best: result.best ? toHit(result.best) : null,
+    panoramaUrl: result.panoramaId ? `${baseUrl}/panoramas/${result.panoramaId}` : null,
+  };
 }
 
 function toSearchHit(hit: Hit, baseUrl: string): SearchHit {

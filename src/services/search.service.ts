@@ -49,6 +49,14 @@ export interface TextQuery extends SearchOptions {
 
 export const MAX_BATCH_QUERIES = 32;
 
+/** Told of a composed search's progress, for streaming it. */
+export interface ComposedListener {
+  /** The vector hits, as soon as Milvus answers. */
+  hits?(hits: Hit[]): void;
+  /** The LLM's answer text as it arrives (the LLM is then asked for a streamed answer). */
+  llmText?(delta: string): void;
+}
+
 export interface ComposedResult {
   instruction: string;
   instructionTruncated: boolean;
@@ -115,7 +123,7 @@ export class SearchService {
     return rank(hits.filter((h) => h.record.id !== imageId).slice(0, options.limit));
   }
 
-  async composed(query: ComposedQuery): Promise<ComposedResult> {
+  async composed(query: ComposedQuery, listener: ComposedListener = {}): Promise<ComposedResult> {
     checkOptions(query);
     checkInstruction(query.instruction, "instruction");
     if (query.imageWeight !== undefined && !(query.imageWeight >= 0 && query.imageWeight <= 1)) {
@@ -137,6 +145,7 @@ export class SearchService {
     // A catalogue image used as the query is not an answer to it.
     const hits = await this.nearest(embedding.vector, query, query.imageId);
     const searchMs = performance.now() - searchStarted;
+    listener.hits?.(hits);
 
     const result: ComposedResult = {
       instruction: query.instruction,
@@ -154,13 +163,13 @@ export class SearchService {
     // With no LLM configured there is nobody to show a panorama to: skip drawing it.
     const rerankOff = this.deps.reranker.disabledReason;
     if (query.rerank && rerankOff) result.rerankError = rerankOff;
-    else if (query.rerank && hits.length > 0) await this.rerankInto(result, image);
+    else if (query.rerank && hits.length > 0) await this.rerankInto(result, image, listener.llmText);
     else if (query.rerank) result.rerankError = "no candidates to rerank";
     result.timings.totalMs = performance.now() - started;
     return result;
   }
 
-  private async rerankInto(result: ComposedResult, queryImage: Buffer): Promise<void> {
+  private async rerankInto(result: ComposedResult, queryImage: Buffer, onText?: (delta: string) => void): Promise<void> {
     const started = performance.now();
     const candidates = await Promise.all(result.hits.map((h) => this.readOriginal(h.record)));
     const panorama = await this.deps.panorama.draw(queryImage, candidates);
@@ -170,7 +179,7 @@ export class SearchService {
       queryImageHash: contentHash(queryImage),
       panorama: panorama.jpeg,
       candidates: result.hits.map((h) => ({ id: h.record.id, metadata: h.record.metadata })),
-    });
+    }, { onText });
     result.ranking = rank(outcome.order.map((i) => result.hits[i]));
     result.best = result.ranking[0] ?? null;
     result.explanation = outcome.explanation;

@@ -6,6 +6,8 @@ function searchExample(imageId: string | undefined): string {
 # images from Milvus, then the LLM's ranking and its reasons.
 # The query here is a catalogue image${imageId ? "" : " (ids: see the Catalogue tab)"}. To upload
 # a new one, use the web demo at /, the SDK or curl (README).
+# subscription { searchComposedStream(imageId: …, instruction: …) { kind … } }
+# streams the same search: hits at once, then the LLM's answer as it writes.
 mutation SearchComposed {
   searchComposed(
     imageId: "${imageId ?? "an image id from the Catalogue tab"}"
