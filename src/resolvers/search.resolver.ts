@@ -1,6 +1,7 @@
 import { Arg, Ctx, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
+import { panoramaUrl } from "../http/public-urls.js";
 import { ComposedSearchEvent, ComposedSearchEventKind } from "../schema/composed-search-event.type.js";
 import { RankedResult } from "../schema/ranked-result.type.js";
 import { SearchFilter } from "../schema/search-filter.input.js";
@@ -141,7 +142,7 @@ function toRankedResult(result: ComposedResult, baseUrl: string): RankedResult {
     hits: result.hits.map(toHit),
     ranking: result.ranking.map(toHit),
     best: result.best ? toHit(result.best) : null,
-    panoramaUrl: result.panoramaId ? `${baseUrl}/panoramas/${result.panoramaId}` : null,
+    panoramaUrl: result.panoramaId ? panoramaUrl(baseUrl, result.panoramaId) : null,
   };
 }
 

@@ -4,8 +4,8 @@ import type { Logger } from "../logger.js";
 import type { CatalogFilter, ImageOrder } from "./catalog-filter.js";
 import type { EmbeddingService } from "./embedding/index.js";
 import { decodeCursor } from "./image-cursor.js";
-import { inspectImage, type DecodeLimits } from "./image-decode.js";
-import { IMAGE_ID, ImageStore, contentHash } from "./image-store.service.js";
+import { contentHash, decodeImage, type DecodeLimits } from "./image-decode.js";
+import { IMAGE_ID, ImageStore } from "./image-store.service.js";
 import type { ImageRecord, ImageRow, VectorHit } from "./image-record.js";
 import type { ImageCollection } from "./milvus/image.collection.js";
 
@@ -71,19 +71,20 @@ export class CatalogService {
 
   private async prepareOnce(id: string, bytes: Buffer, metadata: Record<string, unknown>): Promise<PreparedImage> {
     const { vectors, images, embedder, limits } = this.deps;
-    const info = await inspectImage(bytes, limits);
+    // Bytes already stored passed the gate once: no need to decode them again.
     const existing = await vectors.find(id);
     if (existing) return { existing };
-    const vector = await embedder.embedImage(bytes);
-    const storageKey = await images.put(id, bytes, info.format);
+    const image = await decodeImage(bytes, limits, id);
+    const vector = await embedder.embedImage(image);
+    const storageKey = await images.put(image);
     return {
       row: {
         id,
         storageKey,
-        width: info.width,
-        height: info.height,
-        format: info.format,
-        bytes: info.bytes,
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        bytes: bytes.length,
         metadata,
         createdAt: new Date(),
         vector,
