@@ -9,6 +9,7 @@ import { SearchHit } from "../schema/search-hit.type.js";
 import { SearchInput } from "../schema/search-input.input.js";
 import { SearchResults } from "../schema/search-results.type.js";
 import { streamComposed, type ComposedEvent } from "../services/composed-stream.js";
+import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
 import type { ComposedResult, Hit, SearchOptions, SearchService } from "../services/search.service.js";
 import { readUpload } from "./read-upload.js";
 import { toImage } from "./to-image.js";
@@ -16,9 +17,13 @@ import { toImage } from "./to-image.js";
 @Resolver()
 export class SearchResolver {
   constructor(
-    private readonly searches: SearchService,
+    private readonly catalogues: Catalogues,
     private readonly maxUploadBytes: number,
   ) {}
+
+  private async searches(name: string): Promise<SearchService> {
+    return (await this.catalogues.get(name)).search;
+  }
 
   @Mutation(() => RankedResult, {
     description: "Composed image retrieval: the query image (upload it, or name a catalogue image with imageId) with an instruction, the nearest images, then a vision LLM's ranking and its reasons.",
@@ -39,10 +44,11 @@ export class SearchResolver {
     exclude: string[] | undefined,
     @Arg("excludeWeight", () => Float, { nullable: true, description: "How far to move away from exclude, 0 to 1 (default 0.5)." })
     excludeWeight: number | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<RankedResult> {
     const bytes = image ? await readUpload(image, this.maxUploadBytes, "image") : undefined;
-    const result = await this.searches.composed({
+    const result = await (await this.searches(catalogue)).composed({
       image: bytes,
       imageId,
       instruction,
@@ -60,7 +66,7 @@ export class SearchResolver {
       "searchComposed for a catalogue image, streamed over graphql-ws: HITS at once, then the LLM's RANKING and its EXPLANATION " +
       "as they arrive, then the RESULT (what searchComposed answers), and the stream ends.",
     subscribe: ({ args, context }) =>
-      streamComposed((context as RequestContext).search, {
+      streamComposed(catalogueSearch(context as RequestContext, String(args.catalogue)), {
         imageId: String(args.imageId),
         instruction: args.instruction,
         rerank: args.rerank,
@@ -80,6 +86,7 @@ export class SearchResolver {
     @Arg("imageWeight", () => Float, { nullable: true }) _imageWeight: number | undefined,
     @Arg("exclude", () => [String], { nullable: true }) _exclude: string[] | undefined,
     @Arg("excludeWeight", () => Float, { nullable: true }) _excludeWeight: number | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) _catalogue: string,
     @Ctx() ctx: RequestContext,
   ): ComposedSearchEvent {
     const toHit = (h: Hit) => toSearchHit(h, ctx.baseUrl);
@@ -95,16 +102,17 @@ export class SearchResolver {
     @Arg("text", () => String) text: string,
     @Arg("limit", () => Int, { defaultValue: 9 }) limit: number,
     @Arg("filter", () => SearchFilter, { nullable: true }) filter: SearchFilter | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
-    return (await this.searches.byText(text, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await (await this.searches(catalogue)).byText(text, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
   }
 
   @Query(() => [SearchResults], {
     description: "Up to 32 text searches in one request, embedded in one model batch; each answer equals the same search sent alone.",
   })
-  async searchBatch(@Arg("queries", () => [SearchInput]) queries: SearchInput[], @Ctx() ctx: RequestContext): Promise<SearchResults[]> {
-    const results = await this.searches.batch(queries.map((q) => ({ text: q.text, ...options(q.limit, q.filter) })));
+  async searchBatch(@Arg("queries", () => [SearchInput]) queries: SearchInput[], @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string, @Ctx() ctx: RequestContext): Promise<SearchResults[]> {
+    const results = await (await this.searches(catalogue)).batch(queries.map((q) => ({ text: q.text, ...options(q.limit, q.filter) })));
     return results.map((hits) => ({ hits: hits.map((h) => toSearchHit(h, ctx.baseUrl)) }));
   }
 
@@ -113,10 +121,11 @@ export class SearchResolver {
     @Arg("image", () => GraphQLUpload) image: Promise<FileUpload>,
     @Arg("limit", () => Int, { defaultValue: 9 }) limit: number,
     @Arg("filter", () => SearchFilter, { nullable: true }) filter: SearchFilter | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
     const bytes = await readUpload(image, this.maxUploadBytes, "image");
-    return (await this.searches.byImage(bytes, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await (await this.searches(catalogue)).byImage(bytes, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
   }
 
   @Query(() => [SearchHit], { description: "Images that look like a catalogue image (which is left out)." })
@@ -124,15 +133,21 @@ export class SearchResolver {
     @Arg("imageId", () => ID) imageId: string,
     @Arg("limit", () => Int, { defaultValue: 9 }) limit: number,
     @Arg("filter", () => SearchFilter, { nullable: true }) filter: SearchFilter | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
-    return (await this.searches.similarTo(imageId, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await (await this.searches(catalogue)).similarTo(imageId, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
   }
 }
 
 function options(limit: number, filter: SearchFilter | undefined): SearchOptions {
   const { minScore, ...catalogFilter } = filter ?? {};
   return { limit, minScore: minScore ?? undefined, filter: catalogFilter };
+}
+
+/** The catalogue's composed search, opened when the stream starts (an unknown catalogue fails the stream). */
+function catalogueSearch(context: RequestContext, name: string): Pick<SearchService, "composed"> {
+  return { composed: async (query, listener) => (await context.catalogues.get(name)).search.composed(query, listener) };
 }
 
 function toRankedResult(result: ComposedResult, baseUrl: string): RankedResult {

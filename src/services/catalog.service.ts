@@ -41,8 +41,15 @@ export class CatalogService {
       embedder: EmbeddingService;
       limits: DecodeLimits;
       logger: Logger;
+      /** Whether another catalogue still uses an image's files (the store is shared); none: never. */
+      filesInUse?: (id: string) => Promise<boolean>;
     },
   ) {}
+
+  /** True while an image of these bytes is being added here (its files may be stored, its vector not yet). */
+  isAdding(id: string): boolean {
+    return this.preparing.has(id);
+  }
 
   async add(bytes: Buffer, metadata: Record<string, unknown> = {}): Promise<AddedImage> {
     const prepared = await this.prepare(bytes, metadata);
@@ -162,7 +169,7 @@ export class CatalogService {
     return this.exclusive(id, async () => {
       const record = await this.get(id);
       await this.deps.vectors.delete([id]);
-      await this.deps.images.remove(id, record.storageKey);
+      if (!(await this.deps.filesInUse?.(id))) await this.deps.images.remove(id, record.storageKey);
       this.deps.logger.info({ id }, "Deleted image");
       return record;
     });

@@ -55,6 +55,8 @@ function catalogueExample(imageId: string | undefined): string {
   return `# Newest first; filter: { titleContains: "case" } finds titles with that text.
 # To edit an image's metadata without embedding it again:
 #   mutation { updateImage(id: "${imageId ?? "an image id"}", metadata: { title: "New title" }) { id metadata } }
+# Other catalogues: catalogues { name images }, createCatalogue(name: "shoes"),
+# and catalogue: "shoes" on any image or search operation.
 query Catalogue($after: String) {
   stats { images dimension backend index model { name generated warning } }
   images(first: 20, after: $after, orderBy: NEWEST_FIRST) {

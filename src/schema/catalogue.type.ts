@@ -1,0 +1,13 @@
+import { Field, Int, ObjectType } from "type-graphql";
+
+@ObjectType({ description: "A named set of images with its own Milvus collection; every operation takes catalogue (default \"default\")." })
+export class Catalogue {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: "The Milvus collection it lives in." })
+  collection!: string;
+
+  @Field(() => Int, { description: "Images in it." })
+  images!: number;
+}
