@@ -7,6 +7,7 @@ import { RankedResult } from "../schema/ranked-result.type.js";
 import { SearchFilter } from "../schema/search-filter.input.js";
 import { SearchHit } from "../schema/search-hit.type.js";
 import { SearchInput } from "../schema/search-input.input.js";
+import { SearchMode } from "../schema/search-mode.enum.js";
 import { SearchResults } from "../schema/search-results.type.js";
 import { streamComposed, type ComposedEvent } from "../services/composed-stream.js";
 import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
@@ -44,6 +45,11 @@ export class SearchResolver {
     exclude: string[] | undefined,
     @Arg("excludeWeight", () => Float, { nullable: true, description: "How far to move away from exclude, 0 to 1 (default 0.5)." })
     excludeWeight: number | undefined,
+    @Arg("keywords", () => String, {
+      nullable: true,
+      description: "Words to match in the metadata (KEYWORD_FIELDS) too: the vector results are fused with Milvus BM25 results (RRF). NOT_SUPPORTED on collections without a keyword index.",
+    })
+    keywords: string | undefined,
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<RankedResult> {
@@ -56,6 +62,7 @@ export class SearchResolver {
       imageWeight,
       exclude: exclude ?? undefined,
       excludeWeight: excludeWeight ?? undefined,
+      keywords: keywords ?? undefined,
       ...options(limit, filter),
     });
     return toRankedResult(result, ctx.baseUrl);
@@ -73,6 +80,7 @@ export class SearchResolver {
         imageWeight: args.imageWeight ?? undefined,
         exclude: args.exclude ?? undefined,
         excludeWeight: args.excludeWeight ?? undefined,
+        keywords: args.keywords ?? undefined,
         ...options(args.limit, args.filter ?? undefined),
       }),
   })
@@ -86,6 +94,7 @@ export class SearchResolver {
     @Arg("imageWeight", () => Float, { nullable: true }) _imageWeight: number | undefined,
     @Arg("exclude", () => [String], { nullable: true }) _exclude: string[] | undefined,
     @Arg("excludeWeight", () => Float, { nullable: true }) _excludeWeight: number | undefined,
+    @Arg("keywords", () => String, { nullable: true }) _keywords: string | undefined,
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) _catalogue: string,
     @Ctx() ctx: RequestContext,
   ): ComposedSearchEvent {
@@ -97,15 +106,16 @@ export class SearchResolver {
     return { ...empty, result: toRankedResult(event.result, ctx.baseUrl) };
   }
 
-  @Query(() => [SearchHit], { description: "Images matching a text description." })
+  @Query(() => [SearchHit], { description: "Images matching a text: by meaning (mode VECTOR, the default), by words in their metadata (KEYWORD), or both (HYBRID)." })
   async search(
     @Arg("text", () => String) text: string,
     @Arg("limit", () => Int, { defaultValue: 9 }) limit: number,
     @Arg("filter", () => SearchFilter, { nullable: true }) filter: SearchFilter | undefined,
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
+    @Arg("mode", () => SearchMode, { defaultValue: SearchMode.VECTOR }) mode: SearchMode,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
-    return (await (await this.searches(catalogue)).byText(text, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await (await this.searches(catalogue)).byText(text, { ...options(limit, filter), mode })).map((h) => toSearchHit(h, ctx.baseUrl));
   }
 
   @Query(() => [SearchResults], {

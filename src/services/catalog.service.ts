@@ -156,6 +156,16 @@ export class CatalogService {
   }
 
   /** Nearest catalogue images to a query vector, by cosine similarity. */
+  /** Best keyword (BM25) matches over the metadata text; NOT_SUPPORTED where the collection has no keyword index. */
+  keywordMatches(text: string, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
+    return this.deps.vectors.searchKeywords(text, options);
+  }
+
+  /** Vector and keyword results fused by Milvus (reciprocal rank fusion). */
+  hybridNearest(vector: Float32Array, keywords: string, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
+    return this.deps.vectors.searchHybrid(vector, keywords, options);
+  }
+
   nearest(vector: Float32Array, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
     return this.deps.vectors.search(vector, options);
   }

@@ -23,6 +23,9 @@ export interface SearchOptions {
   minScore?: number;
 }
 
+/** VECTOR: by meaning (the model); KEYWORD: by words in the metadata (BM25); HYBRID: both, fused by rank. */
+export type TextSearchMode = "VECTOR" | "KEYWORD" | "HYBRID";
+
 export interface Hit {
   record: ImageRecord;
   score: number;
@@ -40,6 +43,8 @@ export interface ComposedQuery extends SearchOptions {
   /** Texts the results should be unlike; see moveAwayFrom for the formula. */
   exclude?: string[];
   excludeWeight?: number;
+  /** Words to match in the metadata too: the vector results are fused with a keyword (BM25) search. */
+  keywords?: string;
 }
 
 export interface TextQuery extends SearchOptions {
@@ -83,11 +88,16 @@ export class SearchService {
     },
   ) {}
 
-  async byText(text: string, options: SearchOptions): Promise<Hit[]> {
+  async byText(text: string, options: SearchOptions & { mode?: TextSearchMode }): Promise<Hit[]> {
     checkOptions(options);
     if (text.trim() === "") throw new BadUserInputError("text is empty", { field: "text" });
     checkInstruction(text, "text");
-    return this.nearest(await this.deps.embedder.embedText(text), options);
+    const mode = options.mode ?? "VECTOR";
+    if (mode !== "VECTOR" && options.minScore !== undefined) {
+      throw new BadUserInputError("minScore is a cosine similarity and applies to VECTOR searches only", { field: "filter.minScore" });
+    }
+    if (mode === "KEYWORD") return toHits(await this.deps.catalog.keywordMatches(text, options));
+    return this.nearest(await this.deps.embedder.embedText(text), options, undefined, mode === "HYBRID" ? text : undefined);
   }
 
   /**
@@ -128,6 +138,11 @@ export class SearchService {
       throw new BadUserInputError("imageWeight must be between 0 and 1", { field: "imageWeight" });
     }
     const exclude = checkExclude(query);
+    if (query.keywords !== undefined) {
+      if (query.keywords.trim() === "") throw new BadUserInputError("keywords is empty", { field: "keywords" });
+      checkInstruction(query.keywords, "keywords");
+      if (query.minScore !== undefined) throw new BadUserInputError("minScore is a cosine similarity and does not apply with keywords", { field: "filter.minScore" });
+    }
     const started = performance.now();
     const image = await this.queryImage(query);
 
@@ -141,7 +156,7 @@ export class SearchService {
 
     const searchStarted = performance.now();
     // A catalogue image used as the query is not an answer to it.
-    const hits = await this.nearest(embedding.vector, query, query.imageId);
+    const hits = await this.nearest(embedding.vector, query, query.imageId, query.keywords);
     const searchMs = performance.now() - searchStarted;
     listener.hits?.(hits);
 
@@ -195,8 +210,10 @@ export class SearchService {
     return decodeImage(query.image, this.deps.limits);
   }
 
-  private async nearest(vector: Float32Array, options: SearchOptions, leaveOut?: string): Promise<Hit[]> {
-    const found: VectorHit[] = await this.deps.catalog.nearest(vector, { limit: options.limit + (leaveOut ? 1 : 0), filter: options.filter });
+  /** Nearest by vector, or fused with a keyword search when keywords are given. */
+  private async nearest(vector: Float32Array, options: SearchOptions, leaveOut?: string, keywords?: string): Promise<Hit[]> {
+    const wanted = { limit: options.limit + (leaveOut ? 1 : 0), filter: options.filter };
+    const found: VectorHit[] = keywords ? await this.deps.catalog.hybridNearest(vector, keywords, wanted) : await this.deps.catalog.nearest(vector, wanted);
     const kept = found.filter((h) => h.record.id !== leaveOut && (options.minScore === undefined || h.score >= options.minScore));
     return rank(kept.slice(0, options.limit).map((h) => ({ record: h.record, score: h.score, rank: 0 })));
   }
@@ -207,6 +224,10 @@ export class SearchService {
     if (!bytes) throw new NotFoundError("Image file", record.id);
     return decodeImage(bytes, this.deps.limits, record.id);
   }
+}
+
+function toHits(found: VectorHit[]): Hit[] {
+  return rank(found.map((h) => ({ record: h.record, score: h.score, rank: 0 })));
 }
 
 function rank(hits: Hit[]): Hit[] {

@@ -21,16 +21,22 @@ export class VectorStore {
     private readonly connection: MilvusConnection,
     /** The configured collection: the default catalogue's images. */
     readonly images: ImageCollection,
-    private readonly options: VectorStoreOptions & { index: Config["milvus"]["index"] },
+    private readonly options: VectorStoreOptions & Pick<Config["milvus"], "index" | "keywordFields">,
   ) {}
 
   static async open(config: Config["milvus"], options: VectorStoreOptions): Promise<VectorStore> {
     const connection = await MilvusConnection.open(config, options.logger);
-    const spec: ImageCollectionSpec = { name: config.collection, dimension: options.dimension, modelName: options.modelName, index: config.index };
+    const spec: ImageCollectionSpec = {
+      name: config.collection,
+      dimension: options.dimension,
+      modelName: options.modelName,
+      index: config.index,
+      keywordFields: config.keywordFields,
+    };
     try {
       const layout = await ensureImageCollection(connection, spec, options.logger);
       connection.onRestart(async (callOptions) => void (await ensureImageCollection(connection, spec, options.logger, callOptions)));
-      return new VectorStore(connection, new ImageCollection(connection, spec, layout), { ...options, index: config.index });
+      return new VectorStore(connection, new ImageCollection(connection, spec, layout), { ...options, index: config.index, keywordFields: config.keywordFields });
     } catch (err) {
       await connection.close();
       throw err;
@@ -47,8 +53,8 @@ export class VectorStore {
   async openCollection(name: string): Promise<ImageCollection> {
     const known = this.opened.get(name);
     if (known) return known.collection;
-    const { dimension, modelName, index, logger } = this.options;
-    const spec: ImageCollectionSpec = { name, dimension, modelName, index };
+    const { dimension, modelName, index, keywordFields, logger } = this.options;
+    const spec: ImageCollectionSpec = { name, dimension, modelName, index, keywordFields };
     const layout = await ensureImageCollection(this.connection, spec, logger);
     const forget = this.connection.onRestart(async (callOptions) => void (await ensureImageCollection(this.connection, spec, logger, callOptions)));
     const collection = new ImageCollection(this.connection, spec, layout);

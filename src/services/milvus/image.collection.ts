@@ -2,7 +2,9 @@
 // expression is built here and nowhere else.
 import type { CatalogFilter, ImageOrder } from "../catalog-filter.js";
 import type { ImageRecord, ImageRow, VectorHit } from "../image-record.js";
-import type { ImageCollectionSpec, CollectionLayout } from "./image-collection.schema.js";
+import { RRFRanker } from "@zilliz/milvus2-sdk-node";
+import { NotSupportedError } from "../../errors.js";
+import { KEYWORDS_FIELD, KEYWORDS_SPARSE_FIELD, MAX_KEYWORD_BYTES, type CollectionLayout, type ImageCollectionSpec } from "./image-collection.schema.js";
 import { allOf, toMilvusExpression } from "./milvus-expression.js";
 import type { MilvusConnection } from "./milvus.connection.js";
 
@@ -39,6 +41,11 @@ export class ImageCollection {
 
   get indexType(): string {
     return this.spec.index.type;
+  }
+
+  /** Whether keyword (BM25) and hybrid search work on this collection. */
+  get hasKeywords(): boolean {
+    return this.layout.keywords;
   }
 
   /** Upsert, not insert: Milvus does not enforce unique keys, and a re-added image must not appear twice. */
@@ -164,6 +171,53 @@ export class ImageCollection {
     return res.results.map((row) => ({ record: fromRow(row), score: Number(row.score) }));
   }
 
+  /** Images whose keyword text (the KEYWORD_FIELDS of their metadata) best matches the words, by BM25 score. */
+  async searchKeywords(text: string, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
+    this.requireKeywords();
+    const res = await this.connection.call("search", (c) =>
+      c.search({
+        collection_name: this.spec.name,
+        // One query as a one-element list: the SDK answers a bare string with no results.
+        data: [text],
+        anns_field: KEYWORDS_SPARSE_FIELD,
+        limit: options.limit,
+        filter: toMilvusExpression(options.filter),
+        output_fields: RECORD_FIELDS,
+        metric_type: "BM25",
+      }),
+    );
+    // With nq = 1 the SDK flattens the results to one list of rows.
+    return (res.results as unknown as Array<Record<string, unknown>>).map((row) => ({ record: fromRow(row), score: Number(row.score) }));
+  }
+
+  /** Vector and keyword results fused by Milvus with reciprocal rank fusion (k = 60); scores are RRF scores. */
+  async searchHybrid(vector: Float32Array, text: string, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
+    this.requireKeywords();
+    const expr = toMilvusExpression(options.filter);
+    const res = await this.connection.call("hybridSearch", (c) =>
+      c.hybridSearch({
+        collection_name: this.spec.name,
+        data: [
+          { data: Array.from(vector), anns_field: "vector", params: this.searchParams(), expr },
+          { data: text, anns_field: KEYWORDS_SPARSE_FIELD, expr },
+        ],
+        rerank: RRFRanker(60),
+        limit: options.limit,
+        output_fields: RECORD_FIELDS,
+      }),
+    );
+    return res.results.map((row) => ({ record: fromRow(row), score: Number(row.score) }));
+  }
+
+  private requireKeywords(): void {
+    if (!this.layout.keywords) {
+      throw new NotSupportedError(
+        `The collection "${this.spec.name}" has no keyword index: it was made before keyword search existed, or by a Milvus without BM25 functions ` +
+          "(Milvus and Milvus Lite 2.5 or later have them). Create a new catalogue and add the images there to search by keywords.",
+      );
+    }
+  }
+
   /** Search-time knobs of the configured index: more probes or a larger ef buy recall with time. */
   private searchParams(): Record<string, number> {
     const { type, nprobe, hnswEf } = this.spec.index;
@@ -180,6 +234,7 @@ export class ImageCollection {
     return {
       id: r.id,
       ...(this.layout.legacyContentHash ? { content_hash: r.id } : {}),
+      ...(this.layout.keywords ? { [KEYWORDS_FIELD]: keywordText(r.metadata, this.spec.keywordFields) } : {}),
       storage_key: r.storageKey,
       width: r.width,
       height: r.height,
@@ -189,6 +244,15 @@ export class ImageCollection {
       created_at: r.createdAt.getTime(),
     };
   }
+}
+
+/** The metadata's text under the given keys (strings, numbers and lists of them), cut to MAX_KEYWORD_BYTES. */
+export function keywordText(metadata: Record<string, unknown>, keys: string[]): string {
+  const words = (value: unknown): string[] =>
+    typeof value === "string" || typeof value === "number" ? [String(value)] : Array.isArray(value) ? value.flatMap(words) : [];
+  let text = keys.flatMap((k) => words(metadata[k])).join(" ");
+  while (Buffer.byteLength(text) > MAX_KEYWORD_BYTES) text = text.slice(0, Math.floor(text.length * 0.9));
+  return text;
 }
 
 function compare(a: string, b: string): number {
