@@ -102,7 +102,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     instanceContainer([
       new ImageResolver(catalogues, config.http.maxUploadBytes),
       new CatalogueResolver(catalogues),
-      new IngestResolver(ingest, config.http.maxUploadBytes),
+      new IngestResolver(ingest, config.http.maxUploadBytes, catalogues),
       new SearchResolver(catalogues, config.http.maxUploadBytes),
       new StatsResolver(catalogues, vectors, embedder.info),
     ]),

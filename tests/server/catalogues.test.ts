@@ -1,6 +1,8 @@
 // Several catalogues on one server: each its own Milvus collection, sharing the image store; created,
 // listed and dropped over the API, and still there after a restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { createClient } from "../../sdk/src/index.js";
 import { makeJpeg } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -67,6 +69,22 @@ describe("catalogues", () => {
     expect((await fetch(a.url)).status).toBe(404);
   });
 
+  it("ingests a batch into a catalogue (SDK ingestAndWait with catalogue), and refuses an unknown one at once", async () => {
+    const client = createClient({ url: `${server.url}/graphql`, webSocketImpl: WebSocket });
+    try {
+      const files = await Promise.all([30, 31].map(async (seed) => new File([new Uint8Array(await makeJpeg(seed))], `${seed}.jpg`, { type: "image/jpeg" })));
+      const before = await ids();
+      const job = await client.ingestAndWait(files, { catalogue: "posters", metadata: [{ title: "a" }, { title: "b" }] });
+      expect(job).toMatchObject({ status: "SUCCEEDED", succeeded: 2, catalogue: "posters" });
+      expect((await ids("posters")).length).toBe(2);
+      expect(await ids()).toEqual(before);
+      const folder = await server.graphql(`mutation { ingestFolder(path: "/nowhere", catalogue: "nothing_here") { id } }`);
+      expect(folder.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+    } finally {
+      await client.close();
+    }
+  });
+
   it("refuses bad and taken names, unknown catalogues and dropping the default, with stable codes", async () => {
     expect(await codeOf(`mutation { createCatalogue(name: "Shoes!") { name } }`)).toBe("BAD_USER_INPUT");
     expect(await codeOf(`mutation { createCatalogue(name: "shoes") { name } }`)).toBe("BAD_USER_INPUT");
@@ -87,6 +105,8 @@ describe("catalogues", () => {
     await server.close();
     server = await startTestServer({ dataDir });
     expect((await server.graphql(CATALOGUES)).data!.catalogues.map((c: any) => c.name)).toEqual(["default", "posters", "shoes"]);
+    const jobs = await server.graphql(`{ ingestJobs(limit: 1) { catalogue } }`);
+    expect(jobs.data!.ingestJobs).toEqual([{ catalogue: "posters" }]);
     expect(await ids("shoes")).toEqual([kept]);
     const keptUrl = `${server.url}/images/${kept}.jpg`;
     expect((await fetch(keptUrl)).status).toBe(200);
