@@ -27,5 +27,6 @@ export class CatalogueResolver {
 }
 
 async function toCatalogue(services: CatalogueServices): Promise<Catalogue> {
-  return { name: services.name, collection: services.collection.name, images: await services.catalog.count() };
+  const { collection } = services;
+  return { name: services.name, collection: collection.name, images: await services.catalog.count(), model: collection.model || null, keywordSearch: collection.hasKeywords };
 }

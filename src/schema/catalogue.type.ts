@@ -10,4 +10,10 @@ export class Catalogue {
 
   @Field(() => Int, { description: "Images in it." })
   images!: number;
+
+  @Field(() => String, { nullable: true, description: "The embedding model its collection was made for; null when the collection does not say." })
+  model!: string | null;
+
+  @Field(() => Boolean, { description: "Whether keyword and hybrid search work here (a keyword index, Milvus BM25)." })
+  keywordSearch!: boolean;
 }

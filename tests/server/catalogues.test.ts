@@ -35,6 +35,8 @@ describe("catalogues", () => {
   it("starts with the default catalogue in the configured collection", async () => {
     const res = await server.graphql(CATALOGUES);
     expect(res.data!.catalogues).toEqual([{ name: "default", collection: server.app.config.milvus.collection, images: 0 }]);
+    const more = await server.graphql(`{ catalogues { model keywordSearch } }`);
+    expect(more.data!.catalogues).toEqual([{ model: server.app.services.embedder.info.name, keywordSearch: true }]);
   });
 
   it("keeps each catalogue's images, searches and stats to itself", async () => {

@@ -55,8 +55,9 @@ function catalogueExample(imageId: string | undefined): string {
   return `# Newest first; filter: { titleContains: "case" } finds titles with that text.
 # To edit an image's metadata without embedding it again:
 #   mutation { updateImage(id: "${imageId ?? "an image id"}", metadata: { title: "New title" }) { id metadata } }
-# Other catalogues: catalogues { name images }, createCatalogue(name: "shoes"),
+# Other catalogues: catalogues { name images model }, createCatalogue(name: "shoes"),
 # and catalogue: "shoes" on any image or search operation.
+# Words in titles: search(text: "leopard", mode: KEYWORD) (or HYBRID, fused with the vector search).
 query Catalogue($after: String) {
   stats { images dimension backend index model { name generated warning } }
   images(first: 20, after: $after, orderBy: NEWEST_FIRST) {

@@ -21,6 +21,8 @@ export interface CollectionLayout {
   legacyContentHash: boolean;
   /** A keywords text field with a BM25 function into a sparse field: keyword and hybrid search work. */
   keywords: boolean;
+  /** The model the collection was made for, from its description (empty when it does not say). */
+  model: string;
 }
 
 export const KEYWORDS_FIELD = "keywords";
@@ -80,12 +82,12 @@ async function createCollection(connection: MilvusConnection, spec: ImageCollect
       options,
     );
     logger.info({ collection: spec.name, dimension: spec.dimension, keywords: true }, "Created Milvus collection");
-    return { legacyContentHash: false, keywords: true };
+    return { legacyContentHash: false, keywords: true, model: spec.modelName };
   } catch (err) {
     if (!(err instanceof MilvusRequestError)) throw err;
     logger.warn({ collection: spec.name, err: err.message }, "This Milvus cannot create BM25 functions; the collection gets no keyword search");
     await connection.call("createCollection", (c) => c.createCollection({ collection_name: spec.name, fields: expectedFields(spec.dimension), description }), options);
-    return { legacyContentHash: false, keywords: false };
+    return { legacyContentHash: false, keywords: false, model: spec.modelName };
   }
 }
 
@@ -121,7 +123,11 @@ async function checkSchema(connection: MilvusConnection, spec: ImageCollectionSp
         `or start with the model the collection was built with, or drop the collection to rebuild it.`,
     );
   }
-  return { legacyContentHash: actual.has("content_hash"), keywords: actual.has(KEYWORDS_FIELD) && actual.has(KEYWORDS_SPARSE_FIELD) };
+  return {
+    legacyContentHash: actual.has("content_hash"),
+    keywords: actual.has(KEYWORDS_FIELD) && actual.has(KEYWORDS_SPARSE_FIELD),
+    model: /; model (.+)$/.exec(described.schema.description ?? "")?.[1] ?? "",
+  };
 }
 
 async function ensureKeywordIndex(connection: MilvusConnection, spec: ImageCollectionSpec, options: CallOptions): Promise<void> {

@@ -43,6 +43,11 @@ export class ImageCollection {
     return this.spec.index.type;
   }
 
+  /** The model the collection was made for ("" when its description does not say). */
+  get model(): string {
+    return this.layout.model;
+  }
+
   /** Whether keyword (BM25) and hybrid search work on this collection. */
   get hasKeywords(): boolean {
     return this.layout.keywords;
