@@ -155,7 +155,6 @@ export class CatalogService {
     return run;
   }
 
-  /** Nearest catalogue images to a query vector, by cosine similarity. */
   /** Best keyword (BM25) matches over the metadata text; NOT_SUPPORTED where the collection has no keyword index. */
   keywordMatches(text: string, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
     return this.deps.vectors.searchKeywords(text, options);
@@ -166,6 +165,7 @@ export class CatalogService {
     return this.deps.vectors.searchHybrid(vector, keywords, options);
   }
 
+  /** Nearest catalogue images to a query vector, by cosine similarity. */
   nearest(vector: Float32Array, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
     return this.deps.vectors.search(vector, options);
   }

@@ -1,9 +1,9 @@
 // Reads and writes image rows in one Milvus collection. Callers pass filter values; the Milvus
 // expression is built here and nowhere else.
-import type { CatalogFilter, ImageOrder } from "../catalog-filter.js";
-import type { ImageRecord, ImageRow, VectorHit } from "../image-record.js";
 import { RRFRanker } from "@zilliz/milvus2-sdk-node";
 import { NotSupportedError } from "../../errors.js";
+import type { CatalogFilter, ImageOrder } from "../catalog-filter.js";
+import type { ImageRecord, ImageRow, VectorHit } from "../image-record.js";
 import { KEYWORDS_FIELD, KEYWORDS_SPARSE_FIELD, MAX_KEYWORD_BYTES, type CollectionLayout, type ImageCollectionSpec } from "./image-collection.schema.js";
 import { allOf, toMilvusExpression } from "./milvus-expression.js";
 import type { MilvusConnection } from "./milvus.connection.js";
@@ -22,7 +22,7 @@ export interface ListPosition {
 
 export class ImageCollection {
   /** Lookups waiting for the next query, so concurrent single-id reads (one per ingested item) share one request. */
-  private queued = new Map<string, Array<{ resolve: (r: ImageRecord | undefined) => void; reject: (err: unknown) => void }>>();
+  private readonly queued = new Map<string, Array<{ resolve: (r: ImageRecord | undefined) => void; reject: (err: unknown) => void }>>();
   private lookupRunning = false;
 
   constructor(
