@@ -62,7 +62,7 @@ const idsOf = (hits: any[]) => hits.map((h) => h.image.id);
 
 describe("searchComposedStream", () => {
   it("sends the hits, then the ranking once its list is complete, the explanation piece by piece, then the result", async () => {
-    stub.script({ content: "Ranked list: [2, 0, 1]\nReasons: Candidate 2 has the stripes you asked for.", chunkDelayMs: 15 });
+    stub.script({ content: "Ranked list: [3, 1, 2]\nReasons: Candidate 3 has the stripes you asked for.", chunkDelayMs: 15 });
     const { events, errors } = await stream(servers.text, { instruction: "streamed in text" });
     expect(errors).toEqual([]);
     expect(stub.requests).toHaveLength(1);
@@ -85,7 +85,7 @@ describe("searchComposedStream", () => {
     // The ranking came before the explanation finished arriving.
     expect(kinds.indexOf("RANKING")).toBeLessThan(kinds.lastIndexOf("EXPLANATION"));
     const result = events.at(-1)!.result;
-    expect(result).toMatchObject({ reranked: true, rerankError: null, explanation: "Candidate 2 has the stripes you asked for." });
+    expect(result).toMatchObject({ reranked: true, rerankError: null, explanation: "Candidate 3 has the stripes you asked for." });
     expect(deltas.join("").trim()).toBe(result.explanation);
     expect(result.ranking).toEqual(ranking);
     expect(result.hits).toEqual(hits);
@@ -98,7 +98,7 @@ describe("searchComposedStream", () => {
 
   it("reads the structured (JSON) answer as it streams, escapes included", async () => {
     const reasons = 'The "blue" one\nfits best';
-    stub.script({ content: JSON.stringify({ ranking: [1, 2, 0], reasons }), chunkDelayMs: 5 });
+    stub.script({ content: JSON.stringify({ ranking: [2, 3, 1], reasons }), chunkDelayMs: 5 });
     const { events, errors } = await stream(servers.json, { instruction: "streamed as json" });
     expect(errors).toEqual([]);
     expect(stub.requests[0].body.response_format?.type).toBe("json_schema");
@@ -110,7 +110,7 @@ describe("searchComposedStream", () => {
   });
 
   it("ends with the vector order and rerankError when the LLM's stream breaks off", async () => {
-    stub.script({ content: "Ranked list: [2, 0, 1]\nReasons: never finished", chunkDelayMs: 5, breakAfterChunks: 2 });
+    stub.script({ content: "Ranked list: [3, 1, 2]\nReasons: never finished", chunkDelayMs: 5, breakAfterChunks: 2 });
     const { events, errors } = await stream(servers.text, { instruction: "broken stream" });
     expect(errors).toEqual([]);
     const hits = events[0].hits!;
@@ -131,7 +131,7 @@ describe("searchComposedStream", () => {
   });
 
   it("streams through the SDK as an async iterable: client.searchComposedStream(...)", async () => {
-    stub.script({ content: "Ranked list: [1, 0, 2]\nReasons: the SDK way" });
+    stub.script({ content: "Ranked list: [2, 1, 3]\nReasons: the SDK way" });
     const client = createClient({ url: `${servers.text.url}/graphql`, webSocketImpl: WebSocket });
     try {
       const kinds: string[] = [];

@@ -38,7 +38,7 @@ export interface OpenAIStub {
   close(): Promise<void>;
 }
 
-export async function startOpenAIStub(initial: StubScript | StubReply = { content: "Ranked list: [0]\nReasons: only one" }): Promise<OpenAIStub> {
+export async function startOpenAIStub(initial: StubScript | StubReply = { content: "Ranked list: [1]\nReasons: only one" }): Promise<OpenAIStub> {
   let script: StubScript = asScript(initial);
   const requests: StubRequest[] = [];
 

@@ -15,7 +15,7 @@ export interface RerankRequest {
   queryImageHash: string;
   /** The numbered panorama (JPEG) the LLM looks at; asked for only when an LLM is there to read it. */
   panorama: () => Promise<Buffer>;
-  /** In vector order; the panorama labels them 0..n-1 in this order. */
+  /** In vector order; the panorama numbers them 1..n in this order. */
   candidates: Array<{ id: string; metadata?: Record<string, unknown> | null }>;
 }
 
@@ -107,7 +107,7 @@ export class RerankService {
     if (!parsed) throw new UnreadableAnswer(`Could not read a ranking from the LLM's answer: ${quote(content)}`);
     const count = request.candidates.length;
     const repaired = repairOrder(parsed.indices, count);
-    if (repaired.appended.length === count) throw new UnreadableAnswer(`The LLM's ranking names no candidate between 0 and ${count - 1}: ${quote(content)}`);
+    if (repaired.appended.length === count) throw new UnreadableAnswer(`The LLM's ranking names no candidate between 1 and ${count}: ${quote(content)}`);
     if (repaired.dropped.length > 0 || repaired.appended.length > 0) {
       this.deps.logger.debug({ dropped: repaired.dropped, appended: repaired.appended }, "rerank: repaired the LLM's indices");
     }
