@@ -38,6 +38,8 @@ export const FINAL_INGEST_STATUSES: readonly IngestStatus[] = ["SUCCEEDED", "PAR
 export interface IngestAndWaitOptions extends RequestOptions {
   /** Per file, in the same order. */
   metadata?: Array<Record<string, unknown> | null>;
+  /** The catalogue to add them to; default "default". */
+  catalogue?: string;
   /** Called with the job's state as it changes, the final state included. */
   onProgress?: (job: IngestJob) => void;
   /** Called once the server has created the job: from then on the work happens whatever this client does. */
@@ -215,8 +217,8 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
       const variables = typeof jobId === "string" ? { jobId } : jobId;
       return mapIterable(raw.IngestProgress(variables, callOptions), (data) => data.ingestProgress);
     },
-    async ingestAndWait(files, { metadata, onProgress, onJobCreated, pollIntervalMs = 500, ...callOptions } = {}) {
-      let job = await client.ingestImages({ files, metadata }, callOptions);
+    async ingestAndWait(files, { metadata, catalogue, onProgress, onJobCreated, pollIntervalMs = 500, ...callOptions } = {}) {
+      let job = await client.ingestImages({ files, metadata, catalogue }, callOptions);
       onJobCreated?.(job);
       // From here on the job exists on the server: every error says which job, so a caller can follow or
       // cancel it instead of uploading the same files again.
