@@ -168,7 +168,7 @@ describe("the web demo", () => {
     const cards = page.locator("#result-grid li");
     expect(await cards.count()).toBe(9);
     // One numbering: each card carries its candidate number (its place in the vector order, as the panorama
-    // draws it), in the LLM's order: the LLM answered [2, 0, 1] (0-based from this server), so #3 comes first.
+    // draws it), in the LLM's order: the LLM answered [3, 1, 2], so #3 comes first, and its explanation cites "Candidate 3".
     expect(await cards.locator(".rank").allTextContents()).toEqual(["#3", "#1", "#2", "#4", "#5", "#6", "#7", "#8", "#9"]);
     expect(await page.locator("#result-grid li.best").count()).toBe(1);
     expect(await page.locator("#result-grid li").first().getAttribute("class")).toBe("result best");
@@ -212,13 +212,13 @@ describe("the web demo", () => {
       expect(await page.locator("#result-grid .best-badge").count()).toBe(0);
       await screenshot("web-demo-search-llm-failed.png");
     } finally {
-      stub.script({ content: `Ranked list: [2, 0, 1]\nReasons: ${REASONS}` });
+      stub.script({ content: `Ranked list: [3, 1, 2]\nReasons: ${REASONS}` });
       await page.fill("#instruction", "phone case with this image theme");
     }
   });
 
   it("with a slow LLM, shows the vector hits at once and the LLM's pick when it comes; Stop keeps the vector order", async () => {
-    stub.script({ content: `Ranked list: [2, 0, 1]\nReasons: ${REASONS}`, delayMs: 4000 });
+    stub.script({ content: `Ranked list: [3, 1, 2]\nReasons: ${REASONS}`, delayMs: 4000 });
     try {
       await page.fill("#instruction", "phone case, slowly");
       await page.evaluate(() => document.getElementById("best-pick")!.replaceChildren());
@@ -244,7 +244,7 @@ describe("the web demo", () => {
       expect(await page.textContent("#best-pick .label")).toBe("Closest match");
       expect(await page.isVisible("#best-pick .explanation")).toBe(false);
     } finally {
-      stub.script({ content: `Ranked list: [2, 0, 1]\nReasons: ${REASONS}` });
+      stub.script({ content: `Ranked list: [3, 1, 2]\nReasons: ${REASONS}` });
       await page.fill("#instruction", "phone case with this image theme");
     }
   });
