@@ -24,3 +24,16 @@ export function setApiKey(key: string | undefined): void {
   client = make();
   void old.close();
 }
+
+const CATALOGUE = "mmrag.catalogue";
+const DEFAULT_CATALOGUE = "default";
+
+/** The catalogue every view works on; chosen in the header once the server has more than one. */
+export function currentCatalogue(): string {
+  return localStorage.getItem(CATALOGUE) ?? DEFAULT_CATALOGUE;
+}
+
+export function setCatalogue(name: string): void {
+  if (name === DEFAULT_CATALOGUE) localStorage.removeItem(CATALOGUE);
+  else localStorage.setItem(CATALOGUE, name);
+}

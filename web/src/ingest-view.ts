@@ -2,7 +2,7 @@
 // live over the ingestProgress subscription. Stop works throughout: during the transfer it aborts the
 // request (nothing reaches the catalogue), afterwards it cancels the job on the server.
 import { FINAL_INGEST_STATUSES, type IngestJob } from "@mmrag/sdk/browser";
-import { client } from "./client.js";
+import { client, currentCatalogue } from "./client.js";
 import { byId, dropZone, formatBytes, h, showMessage } from "./dom.js";
 import { plainWords } from "./errors.js";
 
@@ -50,7 +50,7 @@ async function runIngest(onDone: () => void): Promise<void> {
     const metadata = titled ? files.map((file) => ({ title: file.name.replace(/\.[^.]+$/, "") })) : undefined;
     let job: IngestJob;
     try {
-      job = await client.ingestImages({ files, metadata }, {
+      job = await client.ingestImages({ files, metadata, catalogue: currentCatalogue() }, {
         signal: run.upload.signal,
         onUploadProgress: ({ loaded, total }) => {
           sentAll = loaded >= total;

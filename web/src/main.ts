@@ -5,7 +5,7 @@ import { byId } from "./dom.js";
 import { refreshCatalogue, setUpCatalogueView } from "./catalogue-view.js";
 import { setUpIngestView } from "./ingest-view.js";
 import { searchWithCatalogueImage, setUpSearchView } from "./search-view.js";
-import { refreshStatus, startStatusPolling } from "./server-status.js";
+import { onCatalogueSwitch, refreshStatus, startStatusPolling } from "./server-status.js";
 
 const VIEWS = ["search", "ingest", "catalogue"] as const;
 type View = (typeof VIEWS)[number];
@@ -36,6 +36,7 @@ setUpApiKeyPrompt(() => {
   void refreshStatus();
   route();
 });
+onCatalogueSwitch(route);
 window.addEventListener("hashchange", route);
 route();
 startStatusPolling();

@@ -3,7 +3,7 @@
 // One numbering everywhere: a candidate's number is its place in the vector order (1-based), the number
 // the panorama draws and the LLM's explanation cites; the grid is in the final order.
 import type { RankedResult, SearchHit, Stats } from "@mmrag/sdk/browser";
-import { client } from "./client.js";
+import { client, currentCatalogue } from "./client.js";
 import { byId, displayUrl, dropZone, h, showMessage, titleOf } from "./dom.js";
 import { plainWords } from "./errors.js";
 import { latestStats, onStats } from "./server-status.js";
@@ -78,7 +78,7 @@ async function runSearch(): Promise<void> {
   button.disabled = true;
   button.textContent = "Searching…";
   document.body.classList.add("busy");
-  const variables = { instruction, limit, ...(query.kind === "file" ? { image: query.file } : { imageId: query.id }) };
+  const variables = { instruction, limit, catalogue: currentCatalogue(), ...(query.kind === "file" ? { image: query.file } : { imageId: query.id }) };
   // The vector hits come back in a fraction of a second, the LLM's pick can take many: both are asked at
   // once, the hits are shown as soon as they arrive, and the pick replaces them when (if) it comes.
   const reranked = rerank ? client.searchComposed({ ...variables, rerank: true }, { signal: wait.signal }) : undefined;

@@ -2,7 +2,7 @@
 // so a server that went away reads "offline" instead of its last image count. Other views read the latest
 // stats (is rerank configured? is the catalogue empty?) through `latestStats` and `onStats`.
 import type { Stats } from "@mmrag/sdk/browser";
-import { client } from "./client.js";
+import { client, currentCatalogue, setCatalogue } from "./client.js";
 import { byId } from "./dom.js";
 import { plainWords } from "./errors.js";
 
@@ -25,7 +25,8 @@ export function onStats(listener: (stats: Stats) => void): void {
 export async function refreshStatus(): Promise<void> {
   const line = byId("server-status");
   try {
-    const stats = await client.stats();
+    const [stats, catalogues] = await Promise.all([client.stats({ catalogue: currentCatalogue() }), client.catalogues().catch(() => undefined)]);
+    if (catalogues) showCatalogues(catalogues.map((c) => c.name));
     latest = stats;
     const rerank = stats.rerank.enabled ? `rerank: ${stats.rerank.model}` : "no rerank LLM";
     line.textContent = `${stats.images} image${stats.images === 1 ? "" : "s"} · ${stats.model.name} · ${rerank} · ${stats.backend}`;
@@ -50,6 +51,28 @@ export function startStatusPolling(): void {
     // Remembered per warning text: a different model's warning shows again.
     localStorage.setItem(DISMISSED_KEY, byId("model-warning-text").textContent ?? "");
     byId("model-warning").hidden = true;
+  });
+}
+
+/** The header's catalogue switcher, shown once the server holds more than one catalogue. */
+function showCatalogues(names: string[]): void {
+  const box = byId("catalogue-switch-box");
+  const select = byId<HTMLSelectElement>("catalogue-switch");
+  const current = currentCatalogue();
+  if (!names.includes(current)) names = [...names, current];
+  box.hidden = names.length < 2;
+  if ([...select.options].map((o) => o.value).join("\n") !== names.join("\n")) {
+    select.replaceChildren(...names.map((name) => new Option(name, name)));
+  }
+  select.value = current;
+}
+
+/** Switching catalogue: every view and the status line follow. */
+export function onCatalogueSwitch(listener: () => void): void {
+  byId<HTMLSelectElement>("catalogue-switch").addEventListener("change", (event) => {
+    setCatalogue((event.target as HTMLSelectElement).value);
+    void refreshStatus();
+    listener();
   });
 }
 
