@@ -57,10 +57,11 @@ async function download(url: string, target: string): Promise<string> {
 function describe(result: RankedResult, panoramaFile: string | undefined, onServer: boolean): string {
   if (result.ranking.length === 0) return "No catalogue image matched. Add some with `mmrag ingest <folder>` (or `mmrag demo`).";
   const vectorRank = new Map(result.hits.map((hit) => [hit.image.id, hit.rank]));
-  const lines = [hitsTable(result.ranking, { best: result.best?.image.id, previousRank: result.reranked ? vectorRank : undefined }), ""];
+  const lines = [hitsTable(result.ranking, { best: result.reranked ? result.best?.image.id : undefined, previousRank: result.reranked ? vectorRank : undefined }), ""];
   if (result.best) {
     const title = titleOf(result.best.image);
-    lines.push(`Best pick: ${title ? `${title} ` : ""}${shortId(result.best.image.id)} (score ${result.best.score.toFixed(3)})`);
+    // "Best pick" is the LLM's word; without it, the nearest vector is only the closest match.
+    lines.push(`${result.reranked ? "Best pick" : "Closest match"}: ${title ? `${title} ` : ""}${shortId(result.best.image.id)} (score ${result.best.score.toFixed(3)})`);
     lines.push(`  ${result.best.image.url}`);
   }
   if (result.reranked) {

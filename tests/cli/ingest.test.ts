@@ -38,6 +38,11 @@ describe("mmrag ingest", () => {
     expect(job.errors).toEqual([expect.objectContaining({ item: "broken.jpg", code: "UNSUPPORTED_MEDIA_TYPE" })]);
     const titles = (await server.graphql(`{ images(first: 10) { nodes { metadata } } }`)).data!.images.nodes.map((n: any) => n.metadata.title);
     expect(titles).toContain("first photo");
+    // Without a sidecar, the file name is the title, and the CLI shows it.
+    expect(titles).toContain("photo-1");
+    const found = await runCli(["search", "--image", path.join(folder, "photo-1.jpg"), "--text", "photo", "--no-rerank", "--limit", "3"], { env: { MMRAG_URL: server.url } });
+    expect(found.stdout).toMatch(/^ +1 +-?\d\.\d{3} +[0-9a-f]{12} +photo-1 *$/m);
+    expect(found.stdout).toMatch(/\nClosest match: photo-1 [0-9a-f]{12} /);
 
     const again = await runCli(["ingest", folder, "--json"], { env: { MMRAG_URL: server.url } });
     expect(JSON.parse(again.stdout)).toMatchObject({ succeeded: 0, skipped: 3, failed: 1 });
