@@ -301,9 +301,22 @@ describe("the web demo", () => {
     // The earlier search's results are still on the page: clear them to see this one's arrive.
     await page.evaluate(() => document.getElementById("best-pick")!.replaceChildren());
     stub.requests.length = 0;
-    await page.click("#search-button");
-    await page.waitForSelector("#best-pick .explanation");
-    expect(stub.requests).toHaveLength(1);
+    // A catalogue image as the query goes over searchComposedStream: the hits first, the LLM's pick last.
+    stub.script({ content: `Ranked list: [3, 1, 2]\nReasons: ${REASONS}`, delayMs: 2000 });
+    const sockets: string[] = [];
+    page.on("websocket", (socket) => sockets.push(socket.url()));
+    try {
+      await page.click("#search-button");
+      await page.waitForSelector("#rerank-note.pending");
+      expect(await page.textContent("#best-pick .label")).toBe("Closest match");
+      await page.waitForSelector("#best-pick .explanation", { timeout: 15_000 });
+      expect(await page.textContent("#best-pick .label")).toBe("Best pick");
+      expect(await page.textContent("#best-pick .explanation")).toBe(REASONS);
+      expect(stub.requests).toHaveLength(1);
+      expect(sockets).toEqual([`${server.url.replace(/^http/, "ws")}/graphql`]);
+    } finally {
+      stub.script({ content: `Ranked list: [3, 1, 2]\nReasons: ${REASONS}` });
+    }
   });
 
   it("lists the newest first, finds by title, and keeps both in the URL", async () => {

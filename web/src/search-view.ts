@@ -79,6 +79,7 @@ async function runSearch(): Promise<void> {
   button.textContent = "Searching…";
   document.body.classList.add("busy");
   const variables = { instruction, limit, catalogue: currentCatalogue(), ...(query.kind === "file" ? { image: query.file } : { imageId: query.id }) };
+  if (rerank && query.kind === "catalogue") return streamSearch({ ...variables, imageId: query.id }, wait);
   // The vector hits come back in a fraction of a second, the LLM's pick can take many: both are asked at
   // once, the hits are shown as soon as they arrive, and the pick replaces them when (if) it comes.
   const reranked = rerank ? client.searchComposed({ ...variables, rerank: true }, { signal: wait.signal }) : undefined;
@@ -104,6 +105,53 @@ async function runSearch(): Promise<void> {
       document.body.classList.remove("busy");
     }
   }
+}
+
+/**
+ * A catalogue image as the query: one searchComposedStream over graphql-ws gives the vector hits first and the
+ * LLM's result last (uploads cannot travel over a WebSocket, so a file query asks twice over HTTP instead).
+ */
+async function streamSearch(variables: { instruction: string; limit: number; catalogue: string; imageId: string }, wait: AbortController): Promise<void> {
+  const button = byId<HTMLButtonElement>("search-button");
+  try {
+    for await (const event of client.searchComposedStream({ ...variables, rerank: true }, { signal: wait.signal })) {
+      if (llmWait !== wait) return;
+      if (event.kind === "HITS" && event.hits) {
+        renderResult(vectorOnly(event.hits), false, true);
+        button.disabled = false;
+        button.textContent = "Search";
+        document.body.classList.remove("busy");
+      } else if (event.result) {
+        renderResult(event.result, true);
+      }
+    }
+  } catch (error) {
+    if (!wait.signal.aborted) showError(plainWords(error, "searching"));
+  } finally {
+    if (llmWait === wait) {
+      llmWait = undefined;
+      button.disabled = false;
+      button.textContent = "Search";
+      document.body.classList.remove("busy");
+    }
+  }
+}
+
+/** The vector hits as a result the page can show while the LLM is still at work. */
+function vectorOnly(hits: SearchHit[]): RankedResult {
+  return {
+    instruction: "",
+    instructionTruncated: false,
+    best: hits[0] ?? null,
+    explanation: null,
+    ranking: hits,
+    hits,
+    reranked: false,
+    rerankError: null,
+    model: null,
+    panoramaUrl: null,
+    timings: { embedMs: 0, searchMs: 0, rerankMs: 0, totalMs: 0 },
+  };
 }
 
 /** Stop waiting for the LLM: the vector order on screen stays. */
@@ -178,6 +226,7 @@ function renderResult(result: RankedResult, rerankAsked: boolean, llmPending = f
   if (result.panoramaUrl) byId<HTMLImageElement>("panorama").src = result.panoramaUrl;
 
   const t = result.timings;
+  byId("timings").hidden = llmPending;
   byId("timings").textContent = `${result.hits.length} candidates in ${Math.round(t.totalMs)} ms (embedding ${Math.round(t.embedMs)} ms, vector search ${Math.round(t.searchMs)} ms, LLM ${Math.round(t.rerankMs)} ms)`;
   bringIntoView(results);
 }
