@@ -7,8 +7,10 @@ import { EXTENSIONS, IMAGE_ID, ImageStore, THUMBNAIL_TYPE } from "../services/im
 const FORMAT_BY_EXTENSION = new Map(Object.entries(EXTENSIONS).map(([format, ext]) => [ext, format as ImageFormat]));
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-export function imageRoutes(store: ImageStore): Router {
+/** `cacheControl`: how long others may keep a file; signed URLs expire, so with keys on it is private and short. */
+export function imageRoutes(store: ImageStore, cacheControl = IMMUTABLE): Router {
   const router = Router();
+  const send = (res: Response, file: string, contentType: string) => sendFile(res, file, contentType, cacheControl);
 
   router.get("/images/:file", async (req, res, next) => {
     try {
@@ -43,9 +45,9 @@ export function imageRoutes(store: ImageStore): Router {
   return router;
 }
 
-function send(res: Response, file: string, contentType: string): void {
+function sendFile(res: Response, file: string, contentType: string, cacheControl: string): void {
   res.sendFile(file, {
-    headers: { "Content-Type": contentType, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff" },
+    headers: { "Content-Type": contentType, "Cache-Control": cacheControl, "X-Content-Type-Options": "nosniff" },
     dotfiles: "deny",
   });
 }

@@ -20,7 +20,7 @@ export class ImageResolver {
   @Query(() => Image, { nullable: true, description: "One image by id; null when there is none." })
   async image(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Image | null> {
     const record = await this.catalog.find(id);
-    return record ? toImage(record, ctx.baseUrl) : null;
+    return record ? toImage(record, ctx.urls) : null;
   }
 
   @Query(() => ImageConnection, { description: "The catalogue, a page at a time." })
@@ -31,7 +31,7 @@ export class ImageResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ImageConnection> {
     const [page, totalCount] = await Promise.all([this.catalog.list({ first, after, filter }), this.catalog.count(filter)]);
-    const nodes = page.records.map((r) => toImage(r, ctx.baseUrl));
+    const nodes = page.records.map((r) => toImage(r, ctx.urls));
     const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
     return { edges, nodes, totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
@@ -44,7 +44,7 @@ export class ImageResolver {
   ): Promise<AddImagePayload> {
     const bytes = await readUpload(file, this.maxUploadBytes);
     const { image, created } = await this.catalog.add(bytes, metadata ?? {});
-    return { image: toImage(image, ctx.baseUrl), created };
+    return { image: toImage(image, ctx.urls), created };
   }
 
   @Mutation(() => Boolean, { description: "Removes an image's vector and its stored files. NOT_FOUND if there is no such image." })

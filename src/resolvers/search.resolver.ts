@@ -1,6 +1,7 @@
 import { Arg, Ctx, Float, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
+import type { PublicUrls } from "../http/public-urls.js";
 import { RankedResult } from "../schema/ranked-result.type.js";
 import { SearchFilter } from "../schema/search-filter.input.js";
 import { SearchHit } from "../schema/search-hit.type.js";
@@ -31,13 +32,13 @@ export class SearchResolver {
   ): Promise<RankedResult> {
     const bytes = image ? await readUpload(image, this.maxUploadBytes, "image") : undefined;
     const result = await this.searches.composed({ image: bytes, imageId, instruction, rerank, imageWeight, ...options(limit, filter) });
-    const toHit = (h: Hit) => toSearchHit(h, ctx.baseUrl);
+    const toHit = (h: Hit) => toSearchHit(h, ctx.urls);
     return {
       ...result,
       hits: result.hits.map(toHit),
       ranking: result.ranking.map(toHit),
       best: result.best ? toHit(result.best) : null,
-      panoramaUrl: result.panoramaId ? `${ctx.baseUrl}/panoramas/${result.panoramaId}` : null,
+      panoramaUrl: result.panoramaId ? ctx.urls.panorama(result.panoramaId) : null,
     };
   }
 
@@ -48,7 +49,7 @@ export class SearchResolver {
     @Arg("filter", () => SearchFilter, { nullable: true }) filter: SearchFilter | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
-    return (await this.searches.byText(text, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await this.searches.byText(text, options(limit, filter))).map((h) => toSearchHit(h, ctx.urls));
   }
 
   @Mutation(() => [SearchHit], { description: "Images that look like the uploaded one." })
@@ -59,7 +60,7 @@ export class SearchResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
     const bytes = await readUpload(image, this.maxUploadBytes, "image");
-    return (await this.searches.byImage(bytes, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await this.searches.byImage(bytes, options(limit, filter))).map((h) => toSearchHit(h, ctx.urls));
   }
 
   @Query(() => [SearchHit], { description: "Images that look like a catalogue image (which is left out)." })
@@ -69,7 +70,7 @@ export class SearchResolver {
     @Arg("filter", () => SearchFilter, { nullable: true }) filter: SearchFilter | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
-    return (await this.searches.similarTo(imageId, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await this.searches.similarTo(imageId, options(limit, filter))).map((h) => toSearchHit(h, ctx.urls));
   }
 }
 
@@ -78,6 +79,6 @@ function options(limit: number, filter: SearchFilter | undefined): SearchOptions
   return { limit, minScore: minScore ?? undefined, filter: catalogFilter };
 }
 
-function toSearchHit(hit: Hit, baseUrl: string): SearchHit {
-  return { image: toImage(hit.record, baseUrl), score: hit.score, rank: hit.rank };
+function toSearchHit(hit: Hit, urls: PublicUrls): SearchHit {
+  return { image: toImage(hit.record, urls), score: hit.score, rank: hit.rank };
 }
