@@ -50,7 +50,7 @@ export function limitRules(limits: QueryLimits): ValidationRule[] {
 /** graphql-js ends a parse past maxTokens with a syntax error; this recognises it (Apollo wraps it as GRAPHQL_PARSE_FAILED). */
 export function tokenLimitError(error: unknown): QueryTooComplexError | undefined {
   for (let e: unknown = error; e instanceof GraphQLError; e = e.originalError) {
-    const match = /Document contains more th[ae]n? (\d+) tokens/.exec(e.message);
+    const match = /Document contains more th(?:at|an) (\d+) tokens/.exec(e.message);
     if (match) return new QueryTooComplexError(`The query has more than ${match[1]} tokens`, { limit: Number(match[1]) });
   }
   return undefined;

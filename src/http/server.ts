@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerErrorCode } from "@apollo/server/errors";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
@@ -37,6 +38,11 @@ import { uploadMiddleware } from "./upload-middleware.js";
 import { webRoutes } from "./web-routes.js";
 
 export const GRAPHQL_PATH = "/graphql";
+
+function requestError(err: unknown, code: string): GraphQLError {
+  const original = err instanceof Error ? err : new Error(String(err));
+  return new GraphQLError(original.message, { originalError: original, nodes: err instanceof GraphQLError ? err.nodes : undefined, extensions: { code } });
+}
 
 export interface HttpDeps {
   config: Config;
@@ -103,10 +109,11 @@ export async function createHttpServer({ config, logger, schema, access, service
         try {
           document = parse(payload.query, parseOptions(config.graphql));
         } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+          // The same codes Apollo gives these on HTTP.
+          return [requestError(err, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
         }
         const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return errors.map((e) => (e instanceof AppError ? e : requestError(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED)));
         const contextValue = wsContext(ctx.extra as WsExtra, ctx.connectionParams);
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
         try {
