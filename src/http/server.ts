@@ -62,7 +62,9 @@ export async function createHttpServer({ config, logger, schema, access, service
   const exposeStack = config.env === "development";
   const originPolicy = { allowedHosts: config.http.allowedHosts, corsOrigins: config.http.corsOrigins };
   const contextDeps = { publicUrl: config.http.publicUrl, access, ingest: services.ingest };
-  const validationRules = [...limitRules(config.graphql), ...(config.http.playground ? [] : [NoSchemaIntrospectionCustomRule])];
+  // Apollo adds its own introspection rule from `introspection`; graphql-ws gets the same one here.
+  const validationRules = limitRules(config.graphql);
+  const wsValidationRules = [...specifiedRules, ...validationRules, ...(config.http.playground ? [] : [NoSchemaIntrospectionCustomRule])];
 
   const expressApp = express();
   expressApp.disable("x-powered-by");
@@ -112,7 +114,7 @@ export async function createHttpServer({ config, logger, schema, access, service
           // The same codes Apollo gives these on HTTP.
           return [requestError(err, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
         }
-        const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+        const errors = validate(schema, document, wsValidationRules);
         if (errors.length > 0) return errors.map((e) => (e instanceof AppError ? e : requestError(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED)));
         const contextValue = wsContext(ctx.extra as WsExtra, ctx.connectionParams);
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
