@@ -1,10 +1,12 @@
-// The one builder of absolute URLs a client gets: images, thumbnails and panoramas, signed when the
+// Every public URL the API hands out is built here: images, thumbnails and panoramas, signed when the
 // server needs keys (see services/auth/signed-urls.ts).
 import type { UrlSigner } from "../services/auth/signed-urls.js";
+import type { ImageFormat } from "../services/image-decode.js";
+import { EXTENSIONS } from "../services/image-store.service.js";
 
 export interface PublicUrls {
   readonly baseUrl: string;
-  image(id: string, ext: string): string;
+  image(id: string, format: string): string;
   thumbnail(id: string): string;
   panorama(id: string): string;
 }
@@ -13,7 +15,7 @@ export function publicUrls(baseUrl: string, signer: UrlSigner | undefined): Publ
   const url = (pathname: string) => `${baseUrl}${signer ? signer.sign(pathname) : pathname}`;
   return {
     baseUrl,
-    image: (id, ext) => url(`/images/${id}.${ext}`),
+    image: (id, format) => url(`/images/${id}.${EXTENSIONS[format as ImageFormat] ?? format}`),
     thumbnail: (id) => url(`/thumbnails/${id}.webp`),
     panorama: (id) => url(`/panoramas/${id}`),
   };
