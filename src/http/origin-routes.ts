@@ -19,6 +19,7 @@ export function originRoutes(policy: OriginPolicy): Router {
     if (origin && isAllowedOrigin(origin, req.headers, policy)) {
       res.setHeader("Access-Control-Allow-Origin", origin);
       res.setHeader("Vary", "Origin");
+      res.setHeader("Access-Control-Expose-Headers", "retry-after, x-request-id");
       if (req.method === "OPTIONS") {
         res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
         res.setHeader("Access-Control-Allow-Headers", CORS_HEADERS);
