@@ -136,8 +136,12 @@ describe("API keys and roles", () => {
     } finally {
       await client.close();
     }
-    const anonymous = sdk.createClient({ url: `${server.url}/graphql` });
+    const anonymous = sdk.createClient({ url: `${server.url}/graphql`, webSocketImpl: WebSocket });
     await expect(anonymous.stats()).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    // Over graphql-ws too: the web demo asks for a key on this code, whichever transport met it.
+    const progress = anonymous.ingestProgress("no-such-job")[Symbol.asyncIterator]();
+    await expect(progress.next()).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    await anonymous.close();
   });
 });
 
