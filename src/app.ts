@@ -84,6 +84,9 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const logger = options.logger ?? createLogger(config);
   // Before anything starts: a broken key file should stop the server, not the first request.
   const access = new Access(config.auth);
+  if (access.keys && access.keys.size === 0) {
+    logger.warn(`API_KEYS_FILE (${config.auth.apiKeysFile}) holds no keys yet: every request is refused until \`mmrag keys add\``);
+  }
   const services = await createServices(config, logger);
   const { catalog, ingest, search, vectors, embedder } = services;
   let server;

@@ -1,6 +1,5 @@
-import net from "node:net";
 import { Router } from "express";
-import type { Access } from "../services/auth/index.js";
+import { isLoopbackAddress, type Access } from "../services/auth/index.js";
 import type { ModelInfo } from "../services/embedding/index.js";
 import type { VectorStore } from "../services/vector-store.service.js";
 
@@ -17,7 +16,7 @@ export function healthRoutes(deps: { vectors: VectorStore; model: ModelInfo; acc
     const milvus = await deps.vectors.ping();
     const status = milvus.ok ? "ready" : "unavailable";
     const caller = deps.access.identify(req.headers.authorization, req.socket.remoteAddress);
-    if (!isLoopback(req.socket.remoteAddress) && !(caller.keyName && deps.access.isAdmin(caller))) {
+    if (!isLoopbackAddress(req.socket.remoteAddress) && !(caller.keyName && deps.access.isAdmin(caller))) {
       res.status(milvus.ok ? 200 : 503).json({ status });
       return;
     }
@@ -29,10 +28,4 @@ export function healthRoutes(deps: { vectors: VectorStore; model: ModelInfo; acc
     });
   });
   return router;
-}
-
-function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.replace(/^::ffff:/i, "");
-  return address === "::1" || (net.isIPv4(v4) && v4.startsWith("127."));
 }

@@ -24,8 +24,8 @@ export interface Caller {
   role?: Role;
   /** Why there is no role: no key sent, or a key the server does not know. */
   problem?: "missing" | "unknown";
-  /** Whose budget a request spends: the key, or the address when anonymous. */
-  rateKey: string;
+  /** Whose budget a request spends: the key, or the address when anonymous; none for anonymous loopback callers. */
+  rateKey?: string;
 }
 
 export class Access {
@@ -47,7 +47,8 @@ export class Access {
   /** `authorization` is "Bearer <key>" (a bare key is accepted too, for graphql-ws connection params). */
   identify(authorization: string | undefined, address: string | undefined): Caller {
     const anonymous = `ip:${address ?? "unknown"}`;
-    if (!this.keys) return { role: "admin", rateKey: anonymous };
+    // Without keys, the person at this machine (CLI, benchmarks, the local web demo) is not rate-limited.
+    if (!this.keys) return { role: "admin", rateKey: isLoopbackAddress(address) ? undefined : anonymous };
     const key = authorization?.replace(/^Bearer\s+/i, "").trim();
     if (!key) return { problem: "missing", rateKey: anonymous };
     const holder = this.keys.find(key);
@@ -74,4 +75,10 @@ export function unauthenticated(caller: Pick<Caller, "problem">): Unauthenticate
       ? "The API key is not valid (mistyped or revoked)"
       : "This server needs an API key: send Authorization: Bearer <key> (graphql-ws: connectionParams.authorization)",
   );
+}
+
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.replace(/^::ffff:/i, "");
+  return address === "::1" || /^127\.\d+\.\d+\.\d+$/.test(v4);
 }

@@ -13,8 +13,8 @@ export class RateLimits {
   }
 
   /** Spends `points` of `caller`'s budget, or throws RATE_LIMITED with the seconds until enough are back. */
-  async spend(caller: string, points: number): Promise<void> {
-    if (!this.limiter || points <= 0) return;
+  async spend(caller: string | undefined, points: number): Promise<void> {
+    if (!this.limiter || !caller || points <= 0) return;
     try {
       await this.limiter.consume(caller, points);
     } catch (err) {
