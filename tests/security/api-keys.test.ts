@@ -167,3 +167,29 @@ describe("rate limits", () => {
     expect(codes(await post(server.url, "{ stats { images } }", {}, bearer(b)))).toEqual([]);
   });
 });
+
+describe("signed panorama URLs", () => {
+  it("serve the panorama a reranked search drew to its signed URL only", async () => {
+    const { startOpenAIStub } = await import("../support/openai-stub-server.js");
+    const stub = await startOpenAIStub();
+    try {
+      const keyFile = path.join(await tempDir("mmrag-keys-"), "keys.json");
+      const writer = addKey(keyFile, "w", "write");
+      const server = await startTestServer({
+        env: { API_KEYS_FILE: keyFile, OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: "sk-test", RERANK_RESPONSE_FORMAT: "text", RERANK_MAX_RETRIES: "0" },
+      });
+      const added = await upload(server.url, ADD, { file: null }, [{ path: "variables.file", file: { bytes: await makeJpeg(31), name: "p.jpg" } }], { headers: bearer(writer) });
+      const id = added.body.data!.addImage.image.id;
+      const res = await post(server.url, "mutation ($id: ID!) { searchComposed(imageId: $id, instruction: \"same\") { reranked panoramaUrl } }", { id }, bearer(writer));
+      expect(res.body.errors).toBeUndefined();
+      const { panoramaUrl } = res.body.data!.searchComposed as { panoramaUrl: string };
+      expect(panoramaUrl).toMatch(/\/panoramas\/.+\?exp=\d+&sig=/);
+      const served = await fetch(panoramaUrl);
+      expect(served.status).toBe(200);
+      expect(served.headers.get("content-type")).toMatch(/image\/jpeg/);
+      expect((await fetch(panoramaUrl.split("?")[0])).status).toBe(401);
+    } finally {
+      await stub.close();
+    }
+  });
+});
