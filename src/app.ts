@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
 import { createHttpServer, GRAPHQL_PATH } from "./http/server.js";
 import { createLogger, type Logger } from "./logger.js";
+import { CatalogueResolver } from "./resolvers/catalogue.resolver.js";
 import { ImageResolver } from "./resolvers/image.resolver.js";
 import { IngestResolver } from "./resolvers/ingest.resolver.js";
 import { SearchResolver } from "./resolvers/search.resolver.js";
@@ -13,6 +14,7 @@ import { StatsResolver } from "./resolvers/stats.resolver.js";
 import { buildAppSchema, instanceContainer } from "./graphql/build-schema.js";
 import { Access } from "./services/auth/index.js";
 import { CatalogService } from "./services/catalog.service.js";
+import { Catalogues } from "./services/catalogues.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
@@ -30,6 +32,7 @@ export interface Services {
   vectors: VectorStore;
   images: ImageStore;
   catalog: CatalogService;
+  catalogues: Catalogues;
   ingest: IngestService;
   search: SearchService;
   panorama: PanoramaService;
@@ -62,15 +65,22 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     throw err;
   }
   const images = new ImageStore(new LocalBlobStore(config.images.storeDir), { thumbnailSize: config.images.thumbnailSize });
-  const catalog = new CatalogService({ vectors: vectors.images, images, embedder, limits, logger });
+  const panorama = new PanoramaService({ store: new LocalBlobStore(config.panorama.dir), ttlMs: config.panorama.ttlMs, logger });
+  const reranker = new RerankService(config.rerank, { logger });
+  const catalogues = new Catalogues(
+    vectors,
+    (collection, filesInUse) => {
+      const catalog = new CatalogService({ vectors: collection, images, embedder, limits, logger, filesInUse });
+      return { catalog, search: new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger }) };
+    },
+    logger,
+  );
+  const { catalog, search } = catalogues.default;
   const ingest = new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
   // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan.
-  await removeOrphanedFiles(images, vectors.images, logger);
-  const panorama = new PanoramaService({ store: new LocalBlobStore(config.panorama.dir), ttlMs: config.panorama.ttlMs, logger });
-  const reranker = new RerankService(config.rerank, { logger });
-  const search = new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger });
-  return { embedder, vectors, images, catalog, ingest, search, panorama, reranker };
+  await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
+  return { embedder, vectors, images, catalog, catalogues, ingest, search, panorama, reranker };
 }
 
 async function closeServices(services: Services): Promise<void> {
@@ -88,15 +98,16 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logger.warn(`API_KEYS_FILE (${config.auth.apiKeysFile}) holds no keys yet: every request is refused until \`mmrag keys add\``);
   }
   const services = await createServices(config, logger);
-  const { catalog, ingest, search, vectors, embedder } = services;
+  const { catalogues, ingest, vectors, embedder } = services;
   let server;
   try {
     const schema = await buildAppSchema(
       instanceContainer([
-        new ImageResolver(catalog, config.http.maxUploadBytes),
-        new IngestResolver(ingest, config.http.maxUploadBytes),
-        new SearchResolver(search, config.http.maxUploadBytes),
-        new StatsResolver(catalog, vectors, embedder.info),
+        new ImageResolver(catalogues, config.http.maxUploadBytes),
+        new CatalogueResolver(catalogues),
+        new IngestResolver(ingest, config.http.maxUploadBytes, catalogues),
+        new SearchResolver(catalogues, config.http.maxUploadBytes),
+        new StatsResolver(catalogues, vectors, embedder.info),
       ]),
     );
     server = await createHttpServer({ config, logger, schema, access, services });

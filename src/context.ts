@@ -4,6 +4,7 @@ import type { Logger } from "./logger.js";
 import { publicUrls, type PublicUrls } from "./http/public-urls.js";
 import type { Access, Caller } from "./services/auth/index.js";
 import type { IngestService } from "./services/ingest/ingest.service.js";
+import type { Catalogues } from "./services/catalogues.service.js";
 
 /** What every resolver gets: who is asking and where to build absolute URLs from. */
 export interface RequestContext {
@@ -17,6 +18,7 @@ export interface RequestContext {
   access: Access;
   /** Subscriptions are resolved outside resolver instances (type-graphql's `subscribe`), so they reach services here. */
   ingest: Pick<IngestService, "watch">;
+  catalogues: Pick<Catalogues, "get">;
 }
 
 export interface RequestFacts {
@@ -34,6 +36,7 @@ export interface ContextDeps {
   publicUrl?: string;
   access: Access;
   ingest: Pick<IngestService, "watch">;
+  catalogues: Pick<Catalogues, "get">;
 }
 
 export function requestContext(facts: RequestFacts, deps: ContextDeps): RequestContext {
@@ -47,5 +50,6 @@ export function requestContext(facts: RequestFacts, deps: ContextDeps): RequestC
     caller,
     access: deps.access,
     ingest: deps.ingest,
+    catalogues: deps.catalogues,
   };
 }

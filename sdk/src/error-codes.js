@@ -9,6 +9,7 @@ export const ERROR_CODES = /** @type {const} */ ([
   "UNSUPPORTED_MEDIA_TYPE",
   "PAYLOAD_TOO_LARGE",
   "UPSTREAM_UNAVAILABLE",
+  "NOT_SUPPORTED",
   "INTERNAL_SERVER_ERROR",
   // No valid API key where the server needs one; HTTP 401 on plain routes. Clients ask the user for a key.
   "UNAUTHENTICATED",

@@ -22,6 +22,7 @@ import { guardOperation } from "../graphql/operation-guard.js";
 import type { Logger } from "../logger.js";
 import type { Access } from "../services/auth/index.js";
 import type { EmbeddingService } from "../services/embedding/index.js";
+import type { Catalogues } from "../services/catalogues.service.js";
 import type { ImageStore } from "../services/image-store.service.js";
 import type { IngestService } from "../services/ingest/ingest.service.js";
 import type { PanoramaService } from "../services/panorama/index.js";
@@ -49,7 +50,14 @@ export interface HttpDeps {
   logger: Logger;
   schema: GraphQLSchema;
   access: Access;
-  services: { vectors: VectorStore; embedder: Pick<EmbeddingService, "info">; images: ImageStore; panorama: PanoramaService; ingest: IngestService };
+  services: {
+    vectors: VectorStore;
+    embedder: Pick<EmbeddingService, "info">;
+    images: ImageStore;
+    panorama: PanoramaService;
+    ingest: IngestService;
+    catalogues: Pick<Catalogues, "get">;
+  };
 }
 
 export interface HttpServer {
@@ -61,7 +69,7 @@ export interface HttpServer {
 export async function createHttpServer({ config, logger, schema, access, services }: HttpDeps): Promise<HttpServer> {
   const exposeStack = config.env === "development";
   const originPolicy = { allowedHosts: config.http.allowedHosts, corsOrigins: config.http.corsOrigins };
-  const contextDeps = { publicUrl: config.http.publicUrl, access, ingest: services.ingest };
+  const contextDeps = { publicUrl: config.http.publicUrl, access, ingest: services.ingest, catalogues: services.catalogues };
   // Apollo adds its own introspection rule from `introspection`; graphql-ws gets the same one here.
   const validationRules = limitRules(config.graphql);
   const wsValidationRules = [...specifiedRules, ...validationRules, ...(config.http.playground ? [] : [NoSchemaIntrospectionCustomRule])];

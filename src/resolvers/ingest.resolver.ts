@@ -5,7 +5,8 @@ import type { RequestContext } from "../context.js";
 import { BadUserInputError, ForbiddenError } from "../errors.js";
 import { IngestJob } from "../schema/ingest-job.type.js";
 import type { IngestJobState } from "../services/ingest/ingest-job.js";
-import type { IngestService } from "../services/ingest/ingest.service.js";
+import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
+import type { IngestService, IngestTarget } from "../services/ingest/ingest.service.js";
 import { spoolUploads } from "./read-upload.js";
 
 @Resolver(() => IngestJob)
@@ -13,21 +14,29 @@ export class IngestResolver {
   constructor(
     private readonly ingest: IngestService,
     private readonly maxUploadBytes: number,
+    private readonly catalogues: Pick<Catalogues, "get">,
   ) {}
+
+  /** Resolved before the job starts, so an unknown catalogue is NOT_FOUND at once. */
+  private async target(name: string): Promise<IngestTarget> {
+    return { name, catalog: (await this.catalogues.get(name)).catalog };
+  }
 
   @Mutation(() => IngestJob, { description: "Starts ingesting uploaded images (multipart) and returns the job at once." })
   async ingestImages(
     @Arg("files", () => [GraphQLUpload]) files: Array<Promise<FileUpload>>,
     @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per file, in the same order." })
     metadata: Array<Record<string, unknown> | null> | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
+    const target = await this.target(catalogue);
     if (metadata && metadata.length !== files.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${files.length} files`, { field: "metadata" });
     }
     const spool = this.ingest.newSpoolDir();
     const spooled = await spoolUploads(files, spool, this.maxUploadBytes);
-    const job = await this.ingest.startUploads(spooled.map((file, i) => ({ ...file, metadata: metadata?.[i] ?? undefined })), spool);
+    const job = await this.ingest.startUploads(spooled.map((file, i) => ({ ...file, metadata: metadata?.[i] ?? undefined })), spool, target);
     if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
@@ -37,9 +46,10 @@ export class IngestResolver {
     @Arg("path", () => String) path: string,
     @Arg("recursive", () => Boolean, { defaultValue: true }) recursive: boolean,
     @Arg("pattern", () => String, { nullable: true, description: "Glob on file names, default: common image extensions." }) pattern: string | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
-    const job = await this.ingest.startFolder(path, { recursive, pattern });
+    const job = await this.ingest.startFolder(path, { recursive, pattern }, await this.target(catalogue));
     if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
@@ -51,12 +61,13 @@ export class IngestResolver {
     @Arg("urls", () => [String]) urls: string[],
     @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per URL, in the same order." })
     metadata: Array<Record<string, unknown> | null> | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
     if (metadata && metadata.length !== urls.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${urls.length} URLs`, { field: "metadata" });
     }
-    const job = await this.ingest.startUrls(urls, metadata);
+    const job = await this.ingest.startUrls(urls, metadata, await this.target(catalogue));
     if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
@@ -94,6 +105,7 @@ export class IngestResolver {
 function toIngestJob(job: IngestJobState): IngestJob {
   return {
     ...job,
+    catalogue: job.catalogue ?? DEFAULT_CATALOGUE,
     createdAt: new Date(job.createdAt),
     startedAt: job.startedAt ? new Date(job.startedAt) : null,
     finishedAt: job.finishedAt ? new Date(job.finishedAt) : null,

@@ -70,6 +70,10 @@ describe("API keys and roles", () => {
     expect(codes(await post(server.url, DELETE, { id }, bearer(keys.writer)))).toEqual(["FORBIDDEN"]);
     expect(codes(await post(server.url, 'mutation { ingestFolder(path: "/etc") { id } }', {}, bearer(keys.writer)))).toEqual(["FORBIDDEN"]);
     expect(codes(await post(server.url, 'mutation { ingestUrls(urls: ["http://example.com/a.jpg"]) { id } }', {}, bearer(keys.writer)))).toEqual(["FORBIDDEN"]);
+    const update = 'mutation ($id: ID!) { updateImage(id: $id, metadata: { title: "x" }) { id } }';
+    expect(codes(await post(server.url, update, { id }, bearer(keys.reader)))).toEqual(["FORBIDDEN"]);
+    expect((await post(server.url, update, { id }, bearer(keys.writer))).body.errors).toBeUndefined();
+    expect(codes(await post(server.url, 'mutation { createCatalogue(name: "partner") { name } }', {}, bearer(keys.writer)))).toEqual(["FORBIDDEN"]);
     expect((await post(server.url, DELETE, { id }, bearer(keys.admin))).body.data).toEqual({ deleteImage: true });
   });
 
@@ -178,10 +182,15 @@ describe("signed panorama URLs", () => {
       const server = await startTestServer({
         env: { API_KEYS_FILE: keyFile, OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: "sk-test", RERANK_RESPONSE_FORMAT: "text", RERANK_MAX_RETRIES: "0" },
       });
-      const added = await upload(server.url, ADD, { file: null }, [{ path: "variables.file", file: { bytes: await makeJpeg(31), name: "p.jpg" } }], { headers: bearer(writer) });
-      const id = added.body.data!.addImage.image.id;
-      const res = await post(server.url, "mutation ($id: ID!) { searchComposed(imageId: $id, instruction: \"same\") { reranked panoramaUrl } }", { id }, bearer(writer));
+      const ids: string[] = [];
+      for (const seed of [31, 32, 33]) {
+        const added = await upload(server.url, ADD, { file: null }, [{ path: "variables.file", file: { bytes: await makeJpeg(seed), name: "p.jpg" } }], { headers: bearer(writer) });
+        ids.push(added.body.data!.addImage.image.id);
+      }
+      const id = ids[0];
+      const res = await post(server.url, "mutation ($id: ID!) { searchComposed(imageId: $id, instruction: \"same\") { reranked rerankError panoramaUrl } }", { id }, bearer(writer));
       expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.searchComposed).toMatchObject({ reranked: true });
       const { panoramaUrl } = res.body.data!.searchComposed as { panoramaUrl: string };
       expect(panoramaUrl).toMatch(/\/panoramas\/.+\?exp=\d+&sig=/);
       const served = await fetch(panoramaUrl);

@@ -14,12 +14,15 @@ export const OPERATION_ROLES: Record<"query" | "mutation" | "subscription", Reco
     searchComposed: "read",
     searchByImage: "read",
     addImage: "write",
+    updateImage: "write",
     ingestImages: "write",
     // A write key may cancel only its own jobs; the resolver checks whose job it is.
     cancelIngestJob: "write",
     deleteImage: "admin",
     ingestFolder: "admin",
     ingestUrls: "admin",
+    createCatalogue: "admin",
+    dropCatalogue: "admin",
   },
 };
 
@@ -39,7 +42,10 @@ export function isRole(value: string): value is Role {
 export function operationWeight(field: string, args: Record<string, unknown>): number {
   switch (field) {
     case "searchComposed":
+    case "searchComposedStream":
       return args.rerank === false ? 2 : 10;
+    case "searchBatch":
+      return Array.isArray(args.queries) ? Math.max(1, args.queries.length) : 1;
     case "searchByImage":
     case "addImage":
       return 2;

@@ -27,6 +27,12 @@ interface IngestItem {
   metadata(): Promise<Record<string, unknown>>;
 }
 
+/** The catalogue a job writes to; the default catalogue when none is given. */
+export interface IngestTarget {
+  name: string;
+  catalog: CatalogService;
+}
+
 export interface UploadedFile {
   name: string;
   /** Where the upload was spooled as it arrived. */
@@ -66,49 +72,49 @@ export class IngestService {
   }
 
   /** Starts a job on uploads already spooled to `spool` (the request ends when this returns); the job removes the folder when it ends. */
-  async startUploads(files: UploadedFile[], spool: string): Promise<IngestJobState> {
+  async startUploads(files: UploadedFile[], spool: string, target?: IngestTarget): Promise<IngestJobState> {
     const removeSpool = () => fs.rm(spool, { recursive: true, force: true });
     if (files.length === 0 || files.length > this.config.maxFiles) {
       await removeSpool();
       if (files.length === 0) throw new BadUserInputError("files is empty: send at least one image", { field: "files" });
       throw new BadUserInputError(`${files.length} files in one request; the limit is ${this.config.maxFiles} (INGEST_MAX_FILES)`, { field: "files" });
     }
-    const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`);
+    const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`, target?.name);
     const items: IngestItem[] = files.map((file, i) => ({
       name: file.name || `file ${i + 1}`,
       read: () => fs.readFile(file.path),
       metadata: async () => file.metadata ?? {},
     }));
-    return this.start(job, items, removeSpool);
+    return this.start(job, items, target, removeSpool);
   }
 
-  async startFolder(requested: string, options: { recursive: boolean; pattern?: string }): Promise<IngestJobState> {
+  async startFolder(requested: string, options: { recursive: boolean; pattern?: string }, target?: IngestTarget): Promise<IngestJobState> {
     const folder = await resolveIngestFolder(requested, this.config.roots);
     const files = await listImageFiles(folder, options);
-    const job = newJob(randomUUID(), "folder", folder);
+    const job = newJob(randomUUID(), "folder", folder, target?.name);
     const items = files.map((relative) => ({
       name: relative,
       read: () => readInside(folder, relative),
       metadata: () => readSidecar(folder, relative),
     }));
-    return this.start(job, items);
+    return this.start(job, items, target);
   }
 
   /** Checks every URL against INGEST_URL_ALLOWLIST first (nothing starts if one is refused), then fetches in the job. */
-  async startUrls(urls: string[], metadata?: Array<Record<string, unknown> | null>): Promise<IngestJobState> {
+  async startUrls(urls: string[], metadata?: Array<Record<string, unknown> | null>, target?: IngestTarget): Promise<IngestJobState> {
     if (urls.length === 0) throw new BadUserInputError("urls is empty: send at least one URL", { field: "urls" });
     if (urls.length > this.config.maxFiles) {
       throw new BadUserInputError(`${urls.length} URLs in one request; the limit is ${this.config.maxFiles} (INGEST_MAX_FILES)`, { field: "urls" });
     }
     const policy = { allowlist: this.config.urlAllowlist, timeoutMs: this.config.urlTimeoutMs, maxBytes: this.config.urlMaxBytes };
     const checked = urls.map((raw, i) => checkUrl(raw, policy, `urls.${i}`));
-    const job = newJob(randomUUID(), "urls", `${urls.length} URL${urls.length === 1 ? "" : "s"}`);
+    const job = newJob(randomUUID(), "urls", `${urls.length} URL${urls.length === 1 ? "" : "s"}`, target?.name);
     const items: IngestItem[] = checked.map((url, i) => ({
       name: url.href,
       read: (signal) => fetchImage(url, policy, signal),
       metadata: async () => ({ sourceUrl: url.href, ...(metadata?.[i] ?? {}) }),
     }));
-    return this.start(job, items);
+    return this.start(job, items, target);
   }
 
   async cancel(id: string): Promise<IngestJobState> {
@@ -153,12 +159,12 @@ export class IngestService {
     await Promise.all(runs.map((r) => r.done));
   }
 
-  private async start(job: IngestJobState, items: IngestItem[], cleanup?: () => Promise<void>): Promise<IngestJobState> {
+  private async start(job: IngestJobState, items: IngestItem[], target?: IngestTarget, cleanup?: () => Promise<void>): Promise<IngestJobState> {
     job.total = items.length;
     this.store.add(job);
     await this.store.save(job);
     const abort = new AbortController();
-    const done = this.run(job, items, abort.signal)
+    const done = this.run(job, items, abort.signal, target?.catalog ?? this.deps.catalog)
       .catch((err) => {
         this.deps.logger.error({ err, jobId: job.id }, "Ingest job failed");
         job.status = "FAILED";
@@ -176,8 +182,8 @@ export class IngestService {
     return snapshot(job);
   }
 
-  private async run(job: IngestJobState, items: IngestItem[], signal: AbortSignal): Promise<void> {
-    const { catalog, logger } = this.deps;
+  private async run(job: IngestJobState, items: IngestItem[], signal: AbortSignal, catalog: CatalogService): Promise<void> {
+    const { logger } = this.deps;
     job.status = "RUNNING";
     job.startedAt = new Date().toISOString();
     this.publish(job);
