@@ -102,13 +102,26 @@ function selectionCost(set: SelectionSetNode, type: GraphQLObjectType, walk: Wal
 }
 
 function pageSize(field: Parameters<typeof getArgumentValues>[0], node: Parameters<typeof getArgumentValues>[1], walk: Walk): number {
-  if (!field.args.some((a) => PAGE_SIZE_ARGS.includes(a.name))) return 1;
   let values: Record<string, unknown>;
   try {
     values = getArgumentValues(field, node, walk.variables);
   } catch {
     return 1; // bad arguments fail in execution with their own message
   }
+  if (!field.args.some((a) => PAGE_SIZE_ARGS.includes(a.name))) return Math.max(1, batchSize(values));
   const size = PAGE_SIZE_ARGS.map((name) => values[name]).find((v) => typeof v === "number");
   return typeof size === "number" && size > 1 ? size : 1;
+}
+
+/** A list of inputs that each carry a page size (searchBatch's queries) returns the sum of them. */
+function batchSize(values: Record<string, unknown>): number {
+  let total = 0;
+  for (const value of Object.values(values)) {
+    if (!Array.isArray(value)) continue;
+    for (const item of value) {
+      const size = item && typeof item === "object" ? PAGE_SIZE_ARGS.map((name) => (item as Record<string, unknown>)[name]).find((v) => typeof v === "number") : undefined;
+      total += typeof size === "number" ? size : 0;
+    }
+  }
+  return total;
 }

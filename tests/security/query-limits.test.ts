@@ -40,6 +40,14 @@ describe("query cost limits", () => {
     expect(fine.body.errors).toBeUndefined();
   });
 
+  it("counts each query of a searchBatch with its own page size", async () => {
+    // Within this server's depth limit of 3: 300 queries × 100 hits × 3 fields is over the cost of 50,000.
+    const batch = "query ($queries: [SearchInput!]!) { searchBatch(queries: $queries) { hits { score rank } } }";
+    const many = Array.from({ length: 300 }, (_, i) => ({ text: `query ${i}`, limit: 100 }));
+    expect(codes(await post(server.url, batch, { queries: many }))).toEqual(["QUERY_TOO_COMPLEX"]);
+    expect(codes(await post(server.url, batch, { queries: many.slice(0, 2) }))).not.toContain("QUERY_TOO_COMPLEX");
+  });
+
   it("refuses queries deeper than GRAPHQL_MAX_DEPTH", async () => {
     expect(codes(await post(server.url, "{ images { edges { node { id } } } }"))).toEqual(["QUERY_TOO_COMPLEX"]);
     expect((await post(server.url, "{ images { nodes { id } } }")).body.errors).toBeUndefined();
