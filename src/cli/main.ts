@@ -11,6 +11,7 @@ import { serve } from "../serve.js";
 import { demoCommand, type DemoOptions } from "./demo.command.js";
 import { ingestCommand } from "./ingest.command.js";
 import { jobsCancelCommand, jobsListCommand } from "./jobs.command.js";
+import { keysCommand, withApiKeyOption } from "./keys.command.js";
 import { modelsListCommand, modelsPullCommand } from "./models.command.js";
 import { EXIT_USAGE, reportError } from "./report-error.js";
 import { SAMPLE_QUERY_URL, SAMPLE_SET_URL } from "./sample-set.js";
@@ -154,5 +155,7 @@ program
   .addOption(serverOption())
   .addOption(jsonOption())
   .action(run((options: DemoOptions) => demoCommand(options, process.env), (options) => options.server));
+
+withApiKeyOption(program).addCommand(keysCommand());
 
 await program.parseAsync();

@@ -8,7 +8,8 @@ import type { ImageStore } from "../services/image-store.service.js";
 export const PREVIEW_SIZE = 1024;
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-export function previewRoutes(store: ImageStore, limits: { maxPixels: number }): Router {
+/** `cacheControl`: as for /images (private and short while URLs are signed). */
+export function previewRoutes(store: ImageStore, limits: { maxPixels: number }, cacheControl = IMMUTABLE): Router {
   const router = Router();
   /** One drawing per id at a time: concurrent first requests share it. */
   const drawing = new Map<string, Promise<unknown>>();
@@ -30,7 +31,7 @@ export function previewRoutes(store: ImageStore, limits: { maxPixels: number }):
         res.status(404).json({ error: { code: "NOT_FOUND", message: "No such image" } });
         return;
       }
-      res.set({ "Content-Type": file.contentType, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff", ETag: `"${id}-preview"`, "Content-Length": String(file.size) });
+      res.set({ "Content-Type": file.contentType, "Cache-Control": cacheControl, "X-Content-Type-Options": "nosniff", ETag: `"${id}-preview"`, "Content-Length": String(file.size) });
       await pipeline(file.body, res).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== "ERR_STREAM_PREMATURE_CLOSE") throw err;
       });

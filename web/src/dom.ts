@@ -63,6 +63,6 @@ export function titleOf(image: { id: string; metadata: Record<string, unknown> }
 }
 
 /** A display-size rendition (at most 1024 px on a side) of a catalogue image, for the big picture: originals can be 20 MB. */
-export function displayUrl(image: { id: string; thumbnailUrl: string }): string {
-  return image.thumbnailUrl.replace(/\/thumbnails\/([0-9a-f]{64})\.webp$/, "/previews/$1.webp");
+export function displayUrl(image: { previewUrl: string }): string {
+  return image.previewUrl;
 }
