@@ -35,10 +35,11 @@ describe("the web demo with API keys on", () => {
   it("asks for a key when the server wants one, and refuses a wrong one", async () => {
     await page.goto(`${server.url}/`);
     await page.waitForSelector("#api-key-form:not([hidden])");
-    expect(await page.textContent("#server-status")).toMatch(/API key/);
+    expect(await page.textContent("#server-status")).toBe("This server needs an API key: enter it in the box at the top of the page.");
     await page.fill("#api-key", "mmrag_not-a-key");
     await page.click("#api-key-form button[type=submit]");
     await page.waitForSelector("#api-key-form:not([hidden])");
+    await expect.poll(() => page.textContent("#api-key-reason")).toMatch(/not valid/);
     await fs.mkdir(ARTIFACTS_DIR, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, "web-api-key.png"), fullPage: true });
   });

@@ -10,7 +10,7 @@ export function setUpApiKeyPrompt(onKey: () => void): void {
     const wasHidden = form.hidden;
     form.hidden = false;
     const reason = (event as CustomEvent<string>).detail;
-    byId("api-key-reason").textContent = reason ? ` (${reason.replace(/\.$/, "")})` : "";
+    byId("api-key-reason").textContent = reason ? ` ${reason.replace(/\.?$/, ".")}` : "";
     if (wasHidden) input.focus();
   });
   form.addEventListener("submit", (event) => {

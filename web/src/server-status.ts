@@ -1,7 +1,7 @@
 // The header's status line and the model banner, kept current: the server is asked again every few seconds,
 // so a server that went away reads "offline" instead of its last image count. Other views read the latest
 // stats (is rerank configured? is the catalogue empty?) through `latestStats` and `onStats`.
-import type { Stats } from "@mmrag/sdk/browser";
+import { isSdkError, type Stats } from "@mmrag/sdk/browser";
 import { client, currentCatalogue, setCatalogue } from "./client.js";
 import { byId } from "./dom.js";
 import { plainWords } from "./errors.js";
@@ -34,7 +34,8 @@ export async function refreshStatus(): Promise<void> {
     showWarning(stats.model.warning);
     for (const listener of listeners) listener(stats);
   } catch (error) {
-    line.textContent = `Offline: ${plainWords(error, "asking for the server's status")}`;
+    const locked = isSdkError(error, "UNAUTHENTICATED");
+    line.textContent = locked ? plainWords(error, "asking for the server's status") : `Offline: ${plainWords(error, "asking for the server's status")}`;
     line.classList.add("offline");
   }
 }
