@@ -46,7 +46,7 @@ describe("mmrag ingest", () => {
 
     const again = await runCli(["ingest", folder, "--json"], { env: { MMRAG_URL: server.url } });
     expect(JSON.parse(again.stdout)).toMatchObject({ succeeded: 0, skipped: 3, failed: 1 });
-  });
+  }, 180_000);
 
   it("works in-process on a data dir without a server, with a readable summary", async () => {
     const env = await testEnv(dataDirFor());
