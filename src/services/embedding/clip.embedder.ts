@@ -3,8 +3,8 @@ import type { ModelManifest } from "../../model-tooling/manifest.js";
 import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
 import { GraphRunner, graphOptions } from "./graph-runner.js";
 import type { DecodedImage } from "../image-decode.js";
-import { preprocessImage } from "./image-preprocess.js";
-import { assertImageWeight, assertText } from "./input-checks.js";
+import type { PixelSpec } from "./model-input.js";
+import { assertText } from "./input-checks.js";
 import type { ModelRuntime } from "./model-folder.js";
 import { int64Tensor, maskTensor, pixelTensor } from "./onnx-session.js";
 import type { TextTokenizer } from "./text-tokenizer.js";
@@ -15,6 +15,8 @@ export const DEFAULT_IMAGE_WEIGHT = 0.5;
 export class ClipEmbedder implements EmbeddingService {
   readonly vision: GraphRunner<Float32Array>;
   readonly text: GraphRunner<number[]>;
+  /** Hugging Face's CLIPImageProcessor floors the centre-crop offset. */
+  private readonly pixelSpec: PixelSpec;
 
   constructor(
     readonly info: ModelInfo,
@@ -22,6 +24,7 @@ export class ClipEmbedder implements EmbeddingService {
     private readonly tokenizer: TextTokenizer,
     private readonly runtime: ModelRuntime,
   ) {
+    this.pixelSpec = { ...manifest.image, cropRounding: "floor" };
     const visionSpec = manifest.graphs.vision!;
     const textSpec = manifest.graphs.text;
     this.vision = new GraphRunner(graphOptions(runtime, manifest, visionSpec), (items) => ({
@@ -45,7 +48,7 @@ export class ClipEmbedder implements EmbeddingService {
   }
 
   async embedImage(image: DecodedImage): Promise<Float32Array> {
-    return this.vision.embed(await preprocessImage(image, this.manifest.image));
+    return this.vision.embed(await this.runtime.worker.modelInput(image, this.pixelSpec));
   }
 
   async embedText(text: string): Promise<Float32Array> {
@@ -55,8 +58,8 @@ export class ClipEmbedder implements EmbeddingService {
 
   async embedComposed(image: DecodedImage, instruction: string, options: { imageWeight?: number } = {}): Promise<ComposedEmbedding> {
     assertText(instruction);
+    // The search service checks the range (0 to 1) before it gets here.
     const w = options.imageWeight ?? DEFAULT_IMAGE_WEIGHT;
-    assertImageWeight(w);
     const { ids, truncated } = this.tokenizer.encode(instruction, this.manifest.text.maxComposedTokens);
     const [imageVector, textVector] = await Promise.all([this.embedImage(image), this.text.embed(ids)]);
     return { vector: l2Normalise(weightedSum(imageVector, w, textVector, 1 - w)), truncated, textTokens: ids.length };

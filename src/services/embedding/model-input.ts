@@ -153,24 +153,27 @@ export function resizeWindow(
   return out;
 }
 
-/** The size×size RGB pixels the model sees: flattened, shorter side resized (long side truncated), centre-cropped. */
+/** Output size of torchvision's Resize(shortest) and Hugging Face's shortest_edge resize: the long side is truncated. */
+export function resizedSize(width: number, height: number, shortest: number): { width: number; height: number } {
+  if (width <= height) return { width: shortest, height: Math.floor((shortest * height) / width) };
+  return { width: Math.floor((shortest * width) / height), height: shortest };
+}
+
+/** Centre-crop offset: torchvision rounds (size − crop)/2 half to even, Hugging Face floors it. */
+export function cropOffset(resized: number, crop: number, rounding: PixelSpec["cropRounding"]): number {
+  const half = (resized - crop) / 2;
+  if (rounding === "floor") return Math.floor(half);
+  const r = Math.round(half);
+  return half % 1 === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** The size×size RGB pixels (HWC) the model sees: flattened, shorter side resized, centre-cropped. */
 export function modelPixels(pixels: Uint8Array, width: number, height: number, channels: number, spec: PixelSpec): Uint8Array {
-  const rgb = flattenOnWhite(pixels, channels);
-  const shortest = spec.resizeShortestEdge;
-  const outWidth = width <= height ? shortest : Math.floor((shortest * width) / height);
-  const outHeight = width <= height ? Math.floor((shortest * height) / width) : shortest;
-  let left = (outWidth - spec.size) / 2;
-  let top = (outHeight - spec.size) / 2;
-  if (spec.cropRounding === "floor") {
-    left = Math.floor(left);
-    top = Math.floor(top);
-  } else {
-    const l = Math.round(left);
-    const t = Math.round(top);
-    left = left % 1 === 0.5 && l % 2 !== 0 ? l - 1 : l;
-    top = top % 1 === 0.5 && t % 2 !== 0 ? t - 1 : t;
-  }
-  return resizeWindow(rgb, width, height, outWidth, outHeight, left, top, spec.size);
+  if (spec.resizeShortestEdge < spec.size) throw new Error(`resizeShortestEdge ${spec.resizeShortestEdge} is smaller than the crop ${spec.size}`);
+  const resized = resizedSize(width, height, spec.resizeShortestEdge);
+  const left = cropOffset(resized.width, spec.size, spec.cropRounding);
+  const top = cropOffset(resized.height, spec.size, spec.cropRounding);
+  return resizeWindow(flattenOnWhite(pixels, channels), width, height, resized.width, resized.height, left, top, spec.size);
 }
 
 /** HWC uint8 RGB → CHW float32, (x/255 − mean)/std rounded to float32 at each step as torchvision does. */
@@ -192,4 +195,4 @@ export function modelInput(pixels: Uint8Array, width: number, height: number, ch
 }
 
 /** Source text of the functions above, for the worker thread. */
-export const MODEL_INPUT_SOURCE = [flattenOnWhite, bicubicCoefficients, resizeWindow, modelPixels, normalisePixels, modelInput].map((f) => f.toString()).join("\n");
+export const MODEL_INPUT_SOURCE = [flattenOnWhite, bicubicCoefficients, resizeWindow, resizedSize, cropOffset, modelPixels, normalisePixels, modelInput].map((f) => f.toString()).join("\n");

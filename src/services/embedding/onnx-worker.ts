@@ -5,6 +5,8 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { UpstreamUnavailableError } from "../../errors.js";
+import type { DecodedImage } from "../image-decode.js";
+import { MODEL_INPUT_SOURCE, type PixelSpec } from "./model-input.js";
 
 export interface TensorData {
   type: "float32" | "int64";
@@ -24,9 +26,13 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const ort = require(workerData.ortPath);
 const sessions = new Map();
+${MODEL_INPUT_SOURCE}
 parentPort.on("message", async (msg) => {
   try {
-    if (msg.type === "load") {
+    if (msg.type === "modelInput") {
+      const tensor = modelInput(msg.pixels, msg.width, msg.height, msg.channels, msg.spec);
+      parentPort.postMessage({ id: msg.id, ok: true, value: tensor }, [tensor.buffer]);
+    } else if (msg.type === "load") {
       const session = await ort.InferenceSession.create(msg.file, msg.options);
       sessions.set(msg.key, session);
       parentPort.postMessage({ id: msg.id, ok: true, value: { inputNames: session.inputNames, outputNames: session.outputNames } });
@@ -108,6 +114,12 @@ export class OnnxWorker {
         ),
       release: () => this.call<void>({ type: "release", key }),
     };
+  }
+
+  /** The vision tower's input tensor for an image, computed on this thread (a large photo takes a while to resize). */
+  modelInput(image: DecodedImage, spec: PixelSpec): Promise<Float32Array> {
+    const { pixels, width, height, channels } = image;
+    return this.call<Float32Array>({ type: "modelInput", pixels, width, height, channels, spec: { ...spec } });
   }
 
   async close(): Promise<void> {

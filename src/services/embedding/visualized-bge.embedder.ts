@@ -4,7 +4,7 @@ import type { ModelManifest } from "../../model-tooling/manifest.js";
 import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
 import { GraphRunner, graphOptions } from "./graph-runner.js";
 import type { DecodedImage } from "../image-decode.js";
-import { preprocessImage } from "./image-preprocess.js";
+import type { PixelSpec } from "./model-input.js";
 import { int64Tensor, maskTensor, pixelTensor } from "./onnx-session.js";
 import type { ModelRuntime } from "./model-folder.js";
 import type { TextTokenizer } from "./text-tokenizer.js";
@@ -18,6 +18,8 @@ interface ComposedItem {
 export class VisualizedBgeEmbedder implements EmbeddingService {
   readonly composed: GraphRunner<ComposedItem>;
   readonly text: GraphRunner<number[]>;
+  /** FlagEmbedding's preprocess_val is torchvision's Resize + CenterCrop (offset rounded half to even). */
+  private readonly pixelSpec: PixelSpec;
 
   constructor(
     readonly info: ModelInfo,
@@ -25,6 +27,7 @@ export class VisualizedBgeEmbedder implements EmbeddingService {
     private readonly tokenizer: TextTokenizer,
     private readonly runtime: ModelRuntime,
   ) {
+    this.pixelSpec = { ...manifest.image, cropRounding: "round-half-even" };
     const composedSpec = manifest.graphs.composed!;
     const textSpec = manifest.graphs.text;
     const size = manifest.image.size;
@@ -57,7 +60,7 @@ export class VisualizedBgeEmbedder implements EmbeddingService {
   async embedComposed(image: DecodedImage, instruction: string): Promise<ComposedEmbedding> {
     assertText(instruction);
     const { ids, truncated } = this.tokenizer.encode(instruction, this.manifest.text.maxComposedTokens);
-    const pixels = await preprocessImage(image, this.manifest.image);
+    const pixels = await this.runtime.worker.modelInput(image, this.pixelSpec);
     const vector = await this.composed.embed({ pixels, ids });
     return { vector, truncated, textTokens: ids.length };
   }
