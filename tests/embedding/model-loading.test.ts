@@ -40,7 +40,7 @@ describe("model folders", () => {
     const err = await load(modelsDir, "clip-vit-base-patch32").catch((e) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toContain(path.join(modelsDir, "clip-vit-base-patch32", "model.json"));
-    expect(err.message).toContain("npm run models -- pull clip-vit-base-patch32");
+    expect(err.message).toContain("npm run mmrag -- models pull clip-vit-base-patch32");
   });
 
   it("a missing graph file is named exactly", async () => {
@@ -49,7 +49,7 @@ describe("model folders", () => {
     const err = await load(modelsDir, "my-model").catch((e) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toContain(`text: ${path.join(folder, "text.onnx")} is missing`);
-    expect(err.message).toContain("npm run models -- pull generated-vbge-tiny");
+    expect(err.message).toContain("npm run mmrag -- models pull generated-vbge-tiny");
   });
 
   it("a corrupted file of the right size fails its sha256 check", async () => {

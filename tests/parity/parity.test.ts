@@ -12,7 +12,7 @@ import type { DecodedImage } from "../../src/services/image-decode.js";
 import { REPO_ROOT } from "../../src/model-tooling/repo-paths.js";
 import { runsOf } from "../embedding/support.js";
 import { DEVIATIONS } from "./deviations.js";
-import { clipComposed, cosine, decodeFixture, FIXTURES, openFixtureModel, readReference, sha256, type Family, type Reference } from "./support.js";
+import { composedCases, cosine, decodeFixture, FIXTURES, openFixtureModel, readReference, sha256, type Reference } from "./support.js";
 
 const AGREE = 0.99999;
 const reference: Reference = await readReference();
@@ -102,12 +102,3 @@ describe.each(FAMILIES)("$family parity with the reference", ({ family, folder, 
     expect(disagree).toEqual([]);
   });
 });
-
-function composedCases(family: Family, reference: Reference): [string, string, number[]][] {
-  if (family === "visualized-bge") {
-    return Object.entries(reference["visualized-bge"].composed).flatMap(([name, byText]) => Object.entries(byText).map(([key, v]) => [name, key, v.corrected] as [string, string, number[]]));
-  }
-  const clip = reference.clip;
-  const keys = ["plain", "cjk", "emoji", "over-316-tokens"];
-  return imageNames.flatMap((name) => keys.map((key) => [name, key, clipComposed(clip.images[name].corrected, clip.texts[key])] as [string, string, number[]]));
-}

@@ -28,7 +28,7 @@ export type LoadedEmbedder = VisualizedBgeEmbedder | ClipEmbedder;
 const VERIFIED_STAMP = ".verified.json";
 
 export function pullCommand(name: string): string {
-  return `npm run models -- pull ${name}`;
+  return `npm run mmrag -- models pull ${name}`;
 }
 
 async function readStamp(folder: string): Promise<Record<string, { bytes: number; mtimeMs: number; sha256: string }>> {
