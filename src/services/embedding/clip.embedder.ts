@@ -1,18 +1,18 @@
 // CLIP: separate image and text towers; a composed query is normalise(w·image + (1−w)·text).
 import type { ModelManifest } from "../../model-tooling/manifest.js";
-import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
+import type { ComposedEmbedding, EmbedderFamily, LoadedEmbedder, ModelInfo, ModelRuntime } from "./embedding-service.js";
+import { standardContract } from "./graph-contract.js";
 import { GraphRunner, graphOptions } from "./graph-runner.js";
 import type { DecodedImage } from "../image-decode.js";
 import type { PixelSpec } from "./model-input.js";
 import { assertText } from "./input-checks.js";
-import type { ModelRuntime } from "./model-folder.js";
 import { int64Tensor, maskTensor, pixelTensor } from "./onnx-session.js";
 import type { TextTokenizer } from "./text-tokenizer.js";
 import { l2Normalise, weightedSum } from "./vector-math.js";
 
 export const DEFAULT_IMAGE_WEIGHT = 0.5;
 
-export class ClipEmbedder implements EmbeddingService {
+export class ClipEmbedder implements LoadedEmbedder {
   readonly vision: GraphRunner<Float32Array>;
   readonly text: GraphRunner<number[]>;
   /** Hugging Face's CLIPImageProcessor floors the centre-crop offset. */
@@ -27,14 +27,14 @@ export class ClipEmbedder implements EmbeddingService {
     this.pixelSpec = { ...manifest.image, cropRounding: "floor" };
     const visionSpec = manifest.graphs.vision!;
     const textSpec = manifest.graphs.text;
-    this.vision = new GraphRunner(graphOptions(runtime, manifest, visionSpec), (items) => ({
+    this.vision = new GraphRunner(graphOptions(runtime, manifest, visionSpec, standardContract(manifest, visionSpec)), (items) => ({
       [visionSpec.inputs.pixelValues!]: pixelTensor(items, manifest.image.size),
     }));
     // Padding goes after the end token; CLIP's causal mask keeps it from touching the pooled token.
     // Exports that take an attention_mask get one.
     // The text tower runs briefly between vision batches; if its idle threads spun, they would take the
     // cores the vision tower needs. The vision tower keeps spinning: image-only batches gain from it.
-    this.text = new GraphRunner(graphOptions(runtime, manifest, textSpec, false), (items, inputNames) => {
+    this.text = new GraphRunner(graphOptions(runtime, manifest, textSpec, standardContract(manifest, textSpec, { optionalMask: true }), false), (items, inputNames) => {
       const mask = textSpec.inputs.attentionMask ?? "attention_mask";
       return {
         [textSpec.inputs.inputIds!]: int64Tensor(items, manifest.text.padId),
@@ -70,3 +70,9 @@ export class ClipEmbedder implements EmbeddingService {
     await this.runtime.worker.close();
   }
 }
+
+export const clipFamily: EmbedderFamily = {
+  name: "clip",
+  graphs: ["vision", "text"],
+  create: (info, manifest, tokenizer, runtime) => new ClipEmbedder(info, manifest, tokenizer, runtime),
+};

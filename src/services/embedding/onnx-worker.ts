@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { UpstreamUnavailableError } from "../../errors.js";
 import type { DecodedImage } from "../image-decode.js";
+import type { TensorMetadata } from "./graph-contract.js";
 import { MODEL_INPUT_SOURCE, type PixelSpec } from "./model-input.js";
 
 export interface TensorData {
@@ -17,6 +18,8 @@ export interface TensorData {
 export interface WorkerSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly TensorMetadata[];
+  readonly outputMetadata: readonly TensorMetadata[];
   run(feeds: Record<string, TensorData>, fetches: string[]): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
 }
@@ -35,7 +38,7 @@ parentPort.on("message", async (msg) => {
     } else if (msg.type === "load") {
       const session = await ort.InferenceSession.create(msg.file, msg.options);
       sessions.set(msg.key, session);
-      parentPort.postMessage({ id: msg.id, ok: true, value: { inputNames: session.inputNames, outputNames: session.outputNames } });
+      parentPort.postMessage({ id: msg.id, ok: true, value: { inputNames: session.inputNames, outputNames: session.outputNames, inputMetadata: session.inputMetadata, outputMetadata: session.outputMetadata } });
     } else if (msg.type === "run") {
       const feeds = {};
       for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
@@ -103,7 +106,7 @@ export class OnnxWorker {
   }
 
   async load(key: string, file: string, options: object): Promise<WorkerSession> {
-    const names = await this.call<{ inputNames: string[]; outputNames: string[] }>({ type: "load", key, file, options });
+    const names = await this.call<Pick<WorkerSession, "inputNames" | "outputNames" | "inputMetadata" | "outputMetadata">>({ type: "load", key, file, options });
     return {
       ...names,
       run: (feeds, fetches) =>
