@@ -107,7 +107,6 @@ async function insertUpTo(target: App, size: number): Promise<void> {
     for (let i = inserted; i < Math.min(size, inserted + 2000); i++) {
       rows.push({
         id: idFor(i),
-        contentHash: idFor(i),
         storageKey: "originals/bench",
         width: 1000,
         height: 750,
@@ -118,7 +117,7 @@ async function insertUpTo(target: App, size: number): Promise<void> {
         vector: vectors[i],
       });
     }
-    await target.services.vectors.upsert(rows);
+    await target.services.vectors.images.upsert(rows);
   }
   console.log(`(inserted up to ${size.toLocaleString("en")} vectors in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

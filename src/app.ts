@@ -78,11 +78,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     throw err;
   }
   const images = new ImageStore(new LocalBlobStore(config.images.storeDir), { thumbnailSize: config.images.thumbnailSize });
-  const catalog = new CatalogService({ vectors, images, embedder, limits, logger });
+  const catalog = new CatalogService({ vectors: vectors.images, images, embedder, limits, logger });
   const ingest = new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
   // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan.
-  await removeOrphanedFiles(images, vectors, logger);
+  await removeOrphanedFiles(images, vectors.images, logger);
   const panorama = new PanoramaService({ store: new LocalBlobStore(config.panorama.dir), ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });
   const search = new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger });

@@ -2,6 +2,7 @@
 // request can only ever name an image of the store. The only code that knows how keys are laid out.
 import type { Readable } from "node:stream";
 import { fromPixels, MIME_TYPES, type DecodedImage, type ImageFormat } from "./image-decode.js";
+import { UpstreamUnavailableError } from "../errors.js";
 import type { BlobStore } from "./storage/blob-store.js";
 
 export const IMAGE_ID = /^[0-9a-f]{64}$/;
@@ -47,8 +48,15 @@ export class ImageStore {
     const size = this.options.thumbnailSize;
     const thumbnail = await fromPixels(image).resize(size, size, { fit: "inside", withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
     const key = ImageStore.keyFor(image.id, image.format);
-    await this.blobs.put(key, image.bytes);
-    await this.blobs.put(ImageStore.thumbnailKeyFor(image.id), thumbnail);
+    try {
+      await this.blobs.put(key, image.bytes);
+      await this.blobs.put(ImageStore.thumbnailKeyFor(image.id), thumbnail);
+    } catch (err) {
+      // Not this image's fault (a full disk, a read-only mount, a bucket refusing writes): a typed outage,
+      // so an ingest job stops with this message instead of failing every item after it.
+      const why = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+      throw new UpstreamUnavailableError("image-store", `Cannot write to the image store (${this.blobs.description}): ${why}`);
+    }
     return key;
   }
 
