@@ -69,7 +69,7 @@ export async function openFixtureModel(
   await fs.writeFile(path.join(folder, "model.json"), JSON.stringify(manifest));
   for (const file of Object.values(manifest.files) as { path: string; quantized?: { path: string } }[]) {
     const chosen = variant === "int8" && file.quantized ? file.quantized.path : file.path;
-    const source = path.join(modelFolder, chosen);
+    const source = path.resolve(modelFolder, chosen);
     const target = path.join(folder, chosen);
     await fs.mkdir(path.dirname(target), { recursive: true });
     if (await fs.stat(source).then(() => true, () => false)) await fs.symlink(source, target);
