@@ -16,8 +16,10 @@ import { WebSocketServer } from "ws";
 import type { Config } from "./config.js";
 import type { RequestContext } from "./context.js";
 import { isExpectedError, maskError } from "./graphql/mask-errors.js";
+import { metricsPlugin } from "./graphql/metrics-plugin.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { imageRoutes } from "./http/image-routes.js";
+import { metricsRoutes } from "./http/metrics-routes.js";
 import { panoramaRoutes } from "./http/panorama-routes.js";
 import { playgroundRoutes } from "./http/playground-routes.js";
 import { webRoutes } from "./http/web-routes.js";
@@ -31,6 +33,8 @@ import { CatalogService } from "./services/catalog.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
+import { instrumentServices } from "./services/metrics/instrument.js";
+import { Metrics } from "./services/metrics/metrics.js";
 import { PanoramaService } from "./services/panorama/index.js";
 import { RerankService } from "./services/rerank/index.js";
 import { SearchService } from "./services/search.service.js";
@@ -48,6 +52,7 @@ export interface Services {
   search: SearchService;
   panorama: PanoramaService;
   reranker: RerankService;
+  metrics: Metrics;
 }
 
 export interface App {
@@ -85,7 +90,9 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const panorama = new PanoramaService({ ...config.panorama, logger, maxPixels: config.images.maxPixels });
   const reranker = new RerankService(config.rerank, { logger });
   const search = new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger });
-  const services: Services = { embedder, vectors, images, catalog, ingest, search, panorama, reranker };
+  const metrics = new Metrics();
+  instrumentServices({ embedder, vectors, reranker, catalog, ingest }, metrics);
+  const services: Services = { embedder, vectors, images, catalog, ingest, search, panorama, reranker, metrics };
 
   const schema = await buildAppSchema(
     instanceContainer([
@@ -143,6 +150,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
           };
         },
       },
+      metricsPlugin(metrics),
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -161,6 +169,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     }),
   );
   expressApp.use(healthRoutes({ vectors, model: embedder.info }));
+  expressApp.use(metricsRoutes(metrics, config.metrics.token));
   expressApp.use(imageRoutes(images));
   expressApp.use(panoramaRoutes(panorama));
   expressApp.use(webRoutes());

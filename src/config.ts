@@ -65,6 +65,8 @@ const envSchema = z.object({
   INGEST_URL_ALLOWLIST: z.string().default(""),
   INGEST_URL_TIMEOUT_MS: int(100).default(15_000),
   INGEST_URL_MAX_BYTES: int(1).optional(),
+
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, "at least 16 characters").optional()),
 });
 
 export type MilvusIndexType = "FLAT" | "IVF_FLAT" | "HNSW" | "AUTOINDEX";
@@ -135,6 +137,8 @@ export interface Config {
     jobsDir: string;
     spoolDir: string;
   };
+  /** GET /metrics answers only to `Authorization: Bearer <token>`; unset, the route is off. */
+  metrics: { token?: string };
 }
 
 /** Lite indexes FLAT, IVF_FLAT and AUTOINDEX only; a server gets AUTOINDEX unless told otherwise. */
@@ -221,5 +225,6 @@ export function loadConfig(env: Env = process.env): Config {
       jobsDir: path.join(dataDir, "jobs"),
       spoolDir: path.join(dataDir, "uploads"),
     },
+    metrics: { token: e.METRICS_TOKEN },
   };
 }
