@@ -66,6 +66,16 @@ const envSchema = z.object({
   INGEST_URL_TIMEOUT_MS: int(100).default(15_000),
   INGEST_URL_MAX_BYTES: int(1).optional(),
 
+  IMAGE_STORE: optionalString,
+  S3_ENDPOINT: optionalString.pipe(z.string().url().optional()),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_FORCE_PATH_STYLE: z.enum(["true", "false", "1", "0", ""]).default("false"),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  AWS_SESSION_TOKEN: optionalString,
+  IMAGE_URLS: z.enum(["proxy", "presigned"]).default("proxy"),
+  S3_PRESIGN_SECONDS: int(1, 7 * 24 * 3600).default(3600),
+
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, "at least 16 characters").optional()),
 });
 
@@ -83,7 +93,24 @@ export interface Config {
     maxUploadBytes: number;
     shutdownTimeoutMs: number;
   };
-  images: { storeDir: string; maxPixels: number; thumbnailSize: number };
+  images: {
+    storeDir: string;
+    maxPixels: number;
+    thumbnailSize: number;
+    /** IMAGE_STORE=s3://bucket/prefix: originals and thumbnails in that bucket instead of `storeDir`. */
+    s3?: {
+      bucket: string;
+      /** "" or ending in "/". */
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      forcePathStyle: boolean;
+      credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+      presignSeconds: number;
+    };
+    /** proxy: image URLs point at this server, which streams the bytes; presigned: time-limited URLs into the bucket. */
+    urls: "proxy" | "presigned";
+  };
   milvus: {
     /** "lite": we start and supervise Milvus Lite on `liteDbPath`; "remote": a Milvus server or Zilliz Cloud at `address`. */
     mode: "lite" | "remote";
@@ -150,6 +177,26 @@ function chooseIndex(requested: string, mode: "lite" | "remote"): MilvusIndexTyp
   return requested as MilvusIndexType;
 }
 
+function s3Settings(e: z.infer<typeof envSchema>): Config["images"]["s3"] {
+  if (!e.IMAGE_STORE) {
+    if (e.IMAGE_URLS === "presigned") throw new ConfigError("IMAGE_URLS=presigned needs IMAGE_STORE=s3://bucket/prefix: a local image folder has no URLs of its own");
+    return undefined;
+  }
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(e.IMAGE_STORE);
+  if (!match) throw new ConfigError(`IMAGE_STORE must look like s3://bucket or s3://bucket/prefix, got ${JSON.stringify(e.IMAGE_STORE)}`);
+  const prefix = (match[2] ?? "").replace(/^\/+|\/+$/g, "");
+  if (e.AWS_ACCESS_KEY_ID && !e.AWS_SECRET_ACCESS_KEY) throw new ConfigError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+  return {
+    bucket: match[1],
+    prefix: prefix ? `${prefix}/` : "",
+    endpoint: e.S3_ENDPOINT,
+    region: e.S3_REGION,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE === "true" || e.S3_FORCE_PATH_STYLE === "1",
+    credentials: e.AWS_ACCESS_KEY_ID ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY!, sessionToken: e.AWS_SESSION_TOKEN } : undefined,
+    presignSeconds: e.S3_PRESIGN_SECONDS,
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -169,7 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     dataDir,
     http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""), maxUploadBytes: e.MAX_UPLOAD_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
-    images: { storeDir: path.join(dataDir, "images"), maxPixels: e.MAX_IMAGE_PIXELS, thumbnailSize: e.THUMBNAIL_SIZE },
+    images: { storeDir: path.join(dataDir, "images"), maxPixels: e.MAX_IMAGE_PIXELS, thumbnailSize: e.THUMBNAIL_SIZE, s3: s3Settings(e), urls: e.IMAGE_URLS },
     milvus: {
       mode,
       address: remote ? uri : undefined,
