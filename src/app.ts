@@ -33,6 +33,10 @@ import { CatalogService } from "./services/catalog.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
+import { DistributedIngest } from "./services/jobs/distributed-ingest.service.js";
+import type { IngestJobs } from "./services/jobs/ingest-jobs.js";
+import { IngestWorker } from "./services/jobs/ingest-worker.js";
+import { openBlobStore } from "./services/storage/open-blob-store.js";
 import { instrumentServices } from "./services/metrics/instrument.js";
 import { Metrics } from "./services/metrics/metrics.js";
 import { PanoramaService } from "./services/panorama/index.js";
@@ -48,7 +52,9 @@ export interface Services {
   vectors: VectorStore;
   images: ImageStore;
   catalog: CatalogService;
-  ingest: IngestService;
+  ingest: IngestJobs;
+  /** Takes ingest chunks from Redis: in `worker` and `all` processes when REDIS_URL is set. */
+  worker?: IngestWorker;
   search: SearchService;
   panorama: PanoramaService;
   reranker: RerankService;
@@ -83,16 +89,20 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   }
   const images = new ImageStore(config.images.storeDir, { thumbnailSize: config.images.thumbnailSize, maxPixels: config.images.maxPixels });
   const catalog = new CatalogService({ vectors, images, embedder, limits, logger });
-  const ingest = new IngestService(config.ingest, { catalog, logger });
+  const staging = openBlobStore(config.images);
+  const ingest: IngestJobs = config.redis ? new DistributedIngest(config.ingest, config.redis, { staging, logger }) : new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
-  // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan.
-  await removeOrphanedFiles(images, vectors, logger);
+  const worker = config.redis && config.role !== "api" ? new IngestWorker(config.ingest, config.redis, { catalog, staging, logger }) : undefined;
+  await worker?.start();
+  // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan. With
+  // several processes sharing the storage, another one may be mid-ingest: no sweep then.
+  if (!config.redis) await removeOrphanedFiles(images, vectors, logger);
   const panorama = new PanoramaService({ ...config.panorama, logger, maxPixels: config.images.maxPixels });
   const reranker = new RerankService(config.rerank, { logger });
   const search = new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger });
   const metrics = new Metrics();
   instrumentServices({ embedder, vectors, reranker, catalog, ingest }, metrics);
-  const services: Services = { embedder, vectors, images, catalog, ingest, search, panorama, reranker, metrics };
+  const services: Services = { embedder, vectors, images, catalog, ingest, search, panorama, reranker, metrics, worker };
 
   const schema = await buildAppSchema(
     instanceContainer([
@@ -213,6 +223,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // Apollo's drain plugin stops the HTTP server and waits for requests in flight; then the WebSockets close.
         await apollo.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await worker?.close();
         await ingest.close();
         panorama.close();
         await vectors.close();

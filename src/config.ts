@@ -66,6 +66,12 @@ const envSchema = z.object({
   INGEST_URL_TIMEOUT_MS: int(100).default(15_000),
   INGEST_URL_MAX_BYTES: int(1).optional(),
 
+  MMRAG_ROLE: z.enum(["all", "api", "worker"]).default("all"),
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").optional()),
+  INGEST_CHUNK_SIZE: int(1, 1000).default(16),
+  INGEST_CHUNK_LOCK_MS: int(1000).default(30_000),
+  INGEST_CHUNK_ATTEMPTS: int(1, 100).default(5),
+
   IMAGE_STORE: optionalString,
   S3_ENDPOINT: optionalString.pipe(z.string().url().optional()),
   S3_REGION: z.string().min(1).default("us-east-1"),
@@ -164,6 +170,13 @@ export interface Config {
     jobsDir: string;
     spoolDir: string;
   };
+  /**
+   * all: one process does everything (the default). api: GraphQL, HTTP routes and subscriptions, no ingest work.
+   * worker: ingest work only. api and worker need REDIS_URL, a Milvus server and shared image storage.
+   */
+  role: "all" | "api" | "worker";
+  /** Set: ingest jobs are chunks on a BullMQ queue in Redis, with job records and progress there too. */
+  redis?: { url: string; chunkSize: number; lockMs: number; attempts: number };
   /** GET /metrics answers only to `Authorization: Bearer <token>`; unset, the route is off. */
   metrics: { token?: string };
 }
@@ -211,6 +224,10 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`MILVUS_URI must be a local file path (Milvus Lite) or an http(s):// address, got ${JSON.stringify(uri)}`);
   }
   const mode = remote ? "remote" : "lite";
+  if (e.MMRAG_ROLE !== "all" && !e.REDIS_URL) throw new ConfigError(`MMRAG_ROLE=${e.MMRAG_ROLE} needs REDIS_URL: api and worker processes share ingest jobs through Redis`);
+  if (e.MMRAG_ROLE !== "all" && mode === "lite") {
+    throw new ConfigError(`MMRAG_ROLE=${e.MMRAG_ROLE} needs MILVUS_URI=http://host:19530 (a Milvus server): an embedded Milvus Lite file serves one process only`);
+  }
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -272,6 +289,8 @@ export function loadConfig(env: Env = process.env): Config {
       jobsDir: path.join(dataDir, "jobs"),
       spoolDir: path.join(dataDir, "uploads"),
     },
+    role: e.MMRAG_ROLE,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, chunkSize: e.INGEST_CHUNK_SIZE, lockMs: e.INGEST_CHUNK_LOCK_MS, attempts: e.INGEST_CHUNK_ATTEMPTS } : undefined,
     metrics: { token: e.METRICS_TOKEN },
   };
 }

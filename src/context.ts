@@ -1,5 +1,5 @@
 import type { Logger } from "./logger.js";
-import type { IngestService } from "./services/ingest/ingest.service.js";
+import type { IngestJobs } from "./services/jobs/ingest-jobs.js";
 
 /** What every resolver gets: who is asking and where to build absolute URLs from. */
 export interface RequestContext {
@@ -8,5 +8,5 @@ export interface RequestContext {
   /** Origin for URLs in responses, e.g. http://localhost:4000. */
   baseUrl: string;
   /** Subscriptions are resolved outside resolver instances (type-graphql's `subscribe`), so they reach services here. */
-  ingest: Pick<IngestService, "watch">;
+  ingest: Pick<IngestJobs, "watch">;
 }

@@ -5,13 +5,13 @@ import type { RequestContext } from "../context.js";
 import { BadUserInputError } from "../errors.js";
 import { IngestJob } from "../schema/ingest-job.type.js";
 import type { IngestJobState } from "../services/ingest/ingest-job.js";
-import type { IngestService } from "../services/ingest/ingest.service.js";
+import type { IngestJobs } from "../services/jobs/ingest-jobs.js";
 import { readUpload } from "./read-upload.js";
 
 @Resolver(() => IngestJob)
 export class IngestResolver {
   constructor(
-    private readonly ingest: IngestService,
+    private readonly ingest: IngestJobs,
     private readonly maxUploadBytes: number,
   ) {}
 
@@ -20,6 +20,7 @@ export class IngestResolver {
     @Arg("files", () => [GraphQLUpload]) files: Array<Promise<FileUpload>>,
     @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per file, in the same order." })
     metadata: Array<Record<string, unknown> | null> | undefined,
+    @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
     if (metadata && metadata.length !== files.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${files.length} files`, { field: "metadata" });
@@ -29,7 +30,7 @@ export class IngestResolver {
       const { filename } = await file;
       uploads.push({ name: filename, bytes: await readUpload(file, this.maxUploadBytes, `files.${i}`), metadata: metadata?.[i] ?? undefined });
     }
-    return toIngestJob(await this.ingest.startUploads(uploads));
+    return toIngestJob(await this.ingest.startUploads(uploads, ctx.requestId));
   }
 
   @Mutation(() => IngestJob, { description: "Starts ingesting a folder on the server; only folders under INGEST_ROOTS may be read." })
@@ -37,8 +38,9 @@ export class IngestResolver {
     @Arg("path", () => String) path: string,
     @Arg("recursive", () => Boolean, { defaultValue: true }) recursive: boolean,
     @Arg("pattern", () => String, { nullable: true, description: "Glob on file names, default: common image extensions." }) pattern: string | undefined,
+    @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
-    return toIngestJob(await this.ingest.startFolder(path, { recursive, pattern }));
+    return toIngestJob(await this.ingest.startFolder(path, { recursive, pattern }, ctx.requestId));
   }
 
   @Mutation(() => IngestJob, {
@@ -48,11 +50,12 @@ export class IngestResolver {
     @Arg("urls", () => [String]) urls: string[],
     @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per URL, in the same order." })
     metadata: Array<Record<string, unknown> | null> | undefined,
+    @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
     if (metadata && metadata.length !== urls.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${urls.length} URLs`, { field: "metadata" });
     }
-    return toIngestJob(await this.ingest.startUrls(urls, metadata));
+    return toIngestJob(await this.ingest.startUrls(urls, metadata, ctx.requestId));
   }
 
   @Mutation(() => IngestJob, { description: "Stops a running job after the images in flight; it ends CANCELLED." })
@@ -61,15 +64,15 @@ export class IngestResolver {
   }
 
   @Query(() => IngestJob, { nullable: true })
-  ingestJob(@Arg("id", () => ID) id: string): IngestJob | null {
-    const job = this.ingest.get(id);
+  async ingestJob(@Arg("id", () => ID) id: string): Promise<IngestJob | null> {
+    const job = await this.ingest.get(id);
     return job ? toIngestJob(job) : null;
   }
 
   @Query(() => [IngestJob], { description: "Recent jobs, newest first." })
-  ingestJobs(@Arg("limit", () => Int, { defaultValue: 20 }) limit: number): IngestJob[] {
+  async ingestJobs(@Arg("limit", () => Int, { defaultValue: 20 }) limit: number): Promise<IngestJob[]> {
     if (limit < 1 || limit > 500) throw new BadUserInputError("limit must be between 1 and 500", { field: "limit" });
-    return this.ingest.list(limit).map(toIngestJob);
+    return (await this.ingest.list(limit)).map(toIngestJob);
   }
 
   @Subscription(() => IngestJob, {

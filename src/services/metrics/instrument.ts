@@ -5,7 +5,7 @@ import type { CatalogService } from "../catalog.service.js";
 import { DynamicBatcher } from "../embedding/dynamic-batcher.js";
 import type { EmbeddingService } from "../embedding/index.js";
 import { TERMINAL } from "../ingest/ingest-job.js";
-import type { IngestService } from "../ingest/ingest.service.js";
+import type { IngestJobs } from "../jobs/ingest-jobs.js";
 import type { RerankService } from "../rerank/index.js";
 import type { VectorStore } from "../vector-store.service.js";
 import { timed, type Metrics, type Outcome } from "./metrics.js";
@@ -87,11 +87,11 @@ export function instrumentCatalog(catalog: CatalogService, metrics: Metrics): vo
 }
 
 /** Queue depth and jobs by status, read from the job records when Prometheus scrapes. */
-export function watchIngest(ingest: IngestService, metrics: Metrics): void {
-  metrics.watchQueue(() => {
+export function watchIngest(ingest: IngestJobs, metrics: Metrics): void {
+  metrics.watchQueue(async () => {
     const jobs: Record<string, number> = {};
     let depth = 0;
-    for (const job of ingest.list(Number.MAX_SAFE_INTEGER)) {
+    for (const job of await ingest.list(500)) {
       jobs[job.status] = (jobs[job.status] ?? 0) + 1;
       if (!TERMINAL.has(job.status)) depth += job.total - job.processed;
     }
@@ -100,7 +100,7 @@ export function watchIngest(ingest: IngestService, metrics: Metrics): void {
 }
 
 /** Everything at once, for the composition root. */
-export function instrumentServices(services: { embedder: EmbeddingService; vectors: VectorStore; reranker: RerankService; catalog: CatalogService; ingest: IngestService }, metrics: Metrics): void {
+export function instrumentServices(services: { embedder: EmbeddingService; vectors: VectorStore; reranker: RerankService; catalog: CatalogService; ingest: IngestJobs }, metrics: Metrics): void {
   instrumentEmbedder(services.embedder, metrics);
   instrumentVectorStore(services.vectors, metrics);
   instrumentReranker(services.reranker, metrics);
