@@ -8,6 +8,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { createApp, type App } from "../src/app.js";
 import type { Config } from "../src/config.js";
+import { decodeImage } from "../src/services/image-decode.js";
 import { GENERATED_KINDS, type GeneratedKind } from "../src/models/generate/index.js";
 import { REPO_ROOT } from "../src/models/repo-paths.js";
 import { arg, benchConfig, machine, percentile, writeJpegs } from "./bench-support.js";
@@ -46,7 +47,7 @@ for (const size of sizes) {
   for (let i = 0; i < 3; i++) await searchComposed(url); // warm-up
   for (let i = 0; i < queries; i++) {
     let t = performance.now();
-    const { vector } = await app.services.embedder.embedComposed(queryImage, instruction);
+    const { vector } = await app.services.embedder.embedComposed(await decodeImage(queryImage, { maxPixels: app.config.images.maxPixels }), instruction);
     embedMs.push(performance.now() - t);
     t = performance.now();
     await app.services.catalog.nearest(vector, { limit: LIMIT });

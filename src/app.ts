@@ -28,7 +28,7 @@ import { ImageResolver } from "./resolvers/image.resolver.js";
 import { IngestResolver } from "./resolvers/ingest.resolver.js";
 import { SearchResolver } from "./resolvers/search.resolver.js";
 import { StatsResolver } from "./resolvers/stats.resolver.js";
-import { buildAppSchema, instanceContainer } from "./schema/index.js";
+import { buildAppSchema, instanceContainer } from "./graphql/build-schema.js";
 import { CatalogService } from "./services/catalog.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { ImageStore } from "./services/image-store.service.js";
@@ -79,7 +79,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const logger = options.logger ?? createLogger(config);
   const limits = { maxPixels: config.images.maxPixels };
 
-  const embedder = await loadEmbeddingService(config.model, { logger, maxPixels: config.images.maxPixels });
+  const embedder = await loadEmbeddingService(config.model, { logger });
   let vectors: VectorStore;
   try {
     vectors = await VectorStore.open(config.milvus, { dimension: embedder.info.dimension, modelName: embedder.info.name, logger });
@@ -87,9 +87,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     await embedder.close();
     throw err;
   }
-  const images = new ImageStore(config.images.storeDir, { thumbnailSize: config.images.thumbnailSize, maxPixels: config.images.maxPixels });
+  // One storage for originals, thumbnails and staged uploads: the local folder, or a bucket every process shares.
+  const blobs = openBlobStore(config.images);
+  const images = new ImageStore(blobs, { thumbnailSize: config.images.thumbnailSize });
   const catalog = new CatalogService({ vectors, images, embedder, limits, logger });
-  const staging = openBlobStore(config.images);
+  const staging = blobs;
   const ingest: IngestJobs = config.redis ? new DistributedIngest(config.ingest, config.redis, { staging, logger }) : new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
   const worker = config.redis && config.role !== "api" ? new IngestWorker(config.ingest, config.redis, { catalog, staging, logger }) : undefined;
@@ -97,7 +99,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan. With
   // several processes sharing the storage, another one may be mid-ingest: no sweep then.
   if (!config.redis) await removeOrphanedFiles(images, vectors, logger);
-  const panorama = new PanoramaService({ ...config.panorama, logger, maxPixels: config.images.maxPixels });
+  const panoramas = openBlobStore(config.images, { dir: config.panorama.dir, area: "panoramas" });
+  const panorama = new PanoramaService({ store: panoramas, ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });
   const search = new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger });
   const metrics = new Metrics();

@@ -3,8 +3,8 @@ import { BadUserInputError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { toMilvusExpression, type CatalogFilter } from "./catalog-filter.js";
 import type { EmbeddingService } from "./embedding/index.js";
-import { inspectImage, type DecodeLimits } from "./image-decode.js";
-import { IMAGE_ID, ImageStore, contentHash } from "./image-store.service.js";
+import { contentHash, decodeImage, type DecodeLimits } from "./image-decode.js";
+import { IMAGE_ID, ImageStore } from "./image-store.service.js";
 import type { ImageRecord, VectorHit, VectorStore } from "./vector-store.service.js";
 
 /** Milvus caps a JSON field at 64 KiB; we keep well inside it. */
@@ -67,20 +67,21 @@ export class CatalogService {
 
   private async prepareOnce(id: string, bytes: Buffer, metadata: Record<string, unknown>): Promise<PreparedImage> {
     const { vectors, images, embedder, limits } = this.deps;
-    const info = await inspectImage(bytes, limits);
+    // Bytes already stored passed the gate once: no need to decode them again.
     const [existing] = await vectors.get([id]);
     if (existing) return { existing };
-    const vector = await embedder.embedImage(bytes);
-    const storageKey = await images.put(id, bytes, info.format);
+    const image = await decodeImage(bytes, limits, id);
+    const vector = await embedder.embedImage(image);
+    const storageKey = await images.put(image);
     return {
       row: {
         id,
         contentHash: id,
         storageKey,
-        width: info.width,
-        height: info.height,
-        format: info.format,
-        bytes: info.bytes,
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        bytes: bytes.length,
         metadata,
         createdAt: new Date(),
         vector,

@@ -17,7 +17,6 @@ export interface ModelRuntime {
   options: RuntimeOptions;
   maxBatch: number;
   maxWaitMs: number;
-  maxPixels: number;
   /** Absolute path of each file role present on disk. */
   files: Record<string, string>;
   /** The thread that holds this model's sessions. */
@@ -119,7 +118,6 @@ export async function openModelFolder(
     options: { intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads, graphOptimization: config.graphOptimization },
     maxBatch: config.maxBatch,
     maxWaitMs: config.maxWaitMs,
-    maxPixels: deps.maxPixels,
     files,
     worker: new OnnxWorker(),
   };

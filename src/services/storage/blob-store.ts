@@ -23,7 +23,7 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Every key under a prefix ("originals/"), in no particular order. */
   list(prefix: string): AsyncIterable<BlobInfo>;
-  /** Where it stores, in words, for logs and errors. */
+  /** What kind of store, in words, for error messages (no paths or secrets: clients may read them). */
   readonly description: string;
 }
 

@@ -5,11 +5,9 @@ import path from "node:path";
 import { checkKey, type BlobInfo, type BlobStore, type BlobStream } from "./blob-store.js";
 
 export class LocalBlobStore implements BlobStore {
-  readonly description: string;
+  readonly description = "local folder";
 
-  constructor(private readonly root: string) {
-    this.description = `the folder ${path.resolve(root)}`;
-  }
+  constructor(private readonly root: string) {}
 
   async put(key: string, bytes: Buffer): Promise<void> {
     const file = this.fileOf(key);
