@@ -40,6 +40,7 @@ export class IngestWorker {
       maxStalledCount: redisConfig.attempts,
     });
     this.worker.on("error", (err) => deps.logger.error({ err }, "Ingest worker: queue error"));
+    this.worker.on("stalled", (chunkId) => deps.logger.warn({ chunkId }, "Ingest chunk stalled: its worker stopped renewing the lock (died?); it goes back on the queue"));
     this.worker.on("failed", (job, err) => deps.logger.warn({ err, jobId: job?.data.jobId, chunk: job?.data.chunk, attempt: job?.attemptsMade }, "Ingest chunk failed"));
   }
 
@@ -99,8 +100,9 @@ export class IngestWorker {
     };
     const lane = async () => {
       while (!upstreamDown && next < items.length) {
-        if (await this.records.cancelRequested(jobId)) return;
+        // Taken before the await below, so two lanes never take the same item.
         const item = items[next++];
+        if (await this.records.cancelRequested(jobId)) return;
         try {
           await this.records.record(jobId, [await runOne(item)]);
           await this.publish(jobId);
