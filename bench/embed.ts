@@ -11,9 +11,9 @@ import * as ort from "onnxruntime-node";
 import { pino } from "pino";
 import sharp from "sharp";
 import { loadConfig } from "../src/config.js";
-import { ensureGeneratedModelIn, type GeneratedKind } from "../src/models/generate/index.js";
-import { readManifest } from "../src/models/manifest.js";
-import { REPO_ROOT } from "../src/models/repo-paths.js";
+import { ensureGeneratedModelIn, type GeneratedKind } from "../src/model-tooling/generate/index.js";
+import { readManifest } from "../src/model-tooling/manifest.js";
+import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
 import { preprocessImage } from "../src/services/embedding/image-preprocess.js";
 import { decodeImage } from "../src/services/image-decode.js";
 

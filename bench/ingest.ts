@@ -6,7 +6,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { createApp } from "../src/app.js";
 import { decodeImage } from "../src/services/image-decode.js";
-import { REPO_ROOT } from "../src/models/repo-paths.js";
+import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
 import { arg, benchConfig, machine, mapConcurrent, writeJpegs } from "./bench-support.js";
 
 const images = arg("images", 300);

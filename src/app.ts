@@ -90,7 +90,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   // One storage for originals, thumbnails and staged uploads: the local folder, or a bucket every process shares.
   const blobs = openBlobStore(config.images);
   const images = new ImageStore(blobs, { thumbnailSize: config.images.thumbnailSize });
-  const catalog = new CatalogService({ vectors, images, embedder, limits, logger });
+  const catalog = new CatalogService({ vectors: vectors.images, images, embedder, limits, logger });
   const staging = blobs;
   const ingest: IngestJobs = config.redis ? new DistributedIngest(config.ingest, config.redis, { staging, logger }) : new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
@@ -98,7 +98,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   await worker?.start();
   // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan. With
   // several processes sharing the storage, another one may be mid-ingest: no sweep then.
-  if (!config.redis) await removeOrphanedFiles(images, vectors, logger);
+  if (!config.redis) await removeOrphanedFiles(images, vectors.images, logger);
   const panoramas = openBlobStore(config.images, { dir: config.panorama.dir, area: "panoramas" });
   const panorama = new PanoramaService({ store: panoramas, ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });

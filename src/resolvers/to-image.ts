@@ -1,7 +1,7 @@
 // Maps a stored record to the GraphQL Image a client sees, with absolute URLs.
 import type { Image } from "../schema/image.type.js";
 import { imageUrl, thumbnailUrl } from "../http/public-urls.js";
-import type { ImageRecord } from "../services/vector-store.service.js";
+import type { ImageRecord } from "../services/image-record.js";
 
 export function toImage(record: ImageRecord, baseUrl: string): Image {
   return {

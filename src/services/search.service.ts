@@ -3,14 +3,14 @@
 import { performance } from "node:perf_hooks";
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { toMilvusExpression, type CatalogFilter } from "./catalog-filter.js";
+import type { CatalogFilter } from "./catalog-filter.js";
 import type { CatalogService } from "./catalog.service.js";
 import type { EmbeddingService } from "./embedding/index.js";
 import { decodeImage, type DecodedImage, type DecodeLimits } from "./image-decode.js";
 import type { ImageStore } from "./image-store.service.js";
 import type { PanoramaService } from "./panorama/index.js";
 import type { RerankService } from "./rerank/index.js";
-import type { ImageRecord, VectorHit } from "./vector-store.service.js";
+import type { ImageRecord, VectorHit } from "./image-record.js";
 
 export const MAX_LIMIT = 100;
 export const MAX_INSTRUCTION_CHARS = 2000;
@@ -154,7 +154,7 @@ export class SearchService {
   }
 
   private async nearest(vector: Float32Array, options: SearchOptions): Promise<Hit[]> {
-    const found: VectorHit[] = await this.deps.catalog.nearest(vector, { limit: options.limit, expression: toMilvusExpression(options.filter) || undefined });
+    const found: VectorHit[] = await this.deps.catalog.nearest(vector, { limit: options.limit, filter: options.filter });
     const kept = options.minScore === undefined ? found : found.filter((h) => h.score >= options.minScore!);
     return rank(kept.map((h) => ({ record: h.record, score: h.score, rank: 0 })));
   }

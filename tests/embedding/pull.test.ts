@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { DownloadError, HubUnreachableError, pullModel } from "../../src/models/pull.js";
+import { DownloadError, HubUnreachableError, pullModel } from "../../src/model-tooling/pull.js";
 import { loadEmbeddingService } from "../../src/services/embedding/index.js";
 import { ensureGeneratedModel } from "../support/models.js";
 import { silentLogger } from "./support.js";

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { pino } from "pino";
 import { loadConfig, type Env } from "../../src/config.js";
-import type { GeneratedKind } from "../../src/models/generate/index.js";
+import type { GeneratedKind } from "../../src/model-tooling/generate/index.js";
 import { loadEmbeddingService, type EmbeddingService } from "../../src/services/embedding/index.js";
 import { ensureGeneratedModel } from "../support/models.js";
 

@@ -1,5 +1,5 @@
 // CLIP: separate image and text towers; a composed query is normalise(w·image + (1−w)·text).
-import type { ModelManifest } from "../../models/manifest.js";
+import type { ModelManifest } from "../../model-tooling/manifest.js";
 import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
 import { GraphRunner, graphOptions } from "./graph-runner.js";
 import type { DecodedImage } from "../image-decode.js";

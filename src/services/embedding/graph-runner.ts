@@ -1,6 +1,6 @@
 // One ONNX graph behind a dynamic batcher: the session is opened once (a memoised promise, so concurrent
 // first calls share it), and each batch is one session.run whose rows go back to their callers.
-import type { GraphSpec, ModelManifest } from "../../models/manifest.js";
+import type { GraphSpec, ModelManifest } from "../../model-tooling/manifest.js";
 import { DynamicBatcher, type BatcherOptions } from "./dynamic-batcher.js";
 import { embeddingsOutput, openSession, type RuntimeOptions } from "./onnx-session.js";
 import type { ModelRuntime } from "./model-folder.js";

@@ -1,6 +1,6 @@
 // Visualized-BGE: image tokens and instruction tokens go through BGE's encoder together (composed.onnx);
 // image-only is composed with an empty prompt ([CLS][SEP]); text-only is plain BGE (text.onnx).
-import type { ModelManifest } from "../../models/manifest.js";
+import type { ModelManifest } from "../../model-tooling/manifest.js";
 import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
 import { GraphRunner, graphOptions } from "./graph-runner.js";
 import type { DecodedImage } from "../image-decode.js";

@@ -7,6 +7,7 @@ import type { EmbeddingService } from "../embedding/index.js";
 import { TERMINAL } from "../ingest/ingest-job.js";
 import type { IngestJobs } from "../jobs/ingest-jobs.js";
 import type { RerankService } from "../rerank/index.js";
+import type { ImageCollection } from "../milvus/image.collection.js";
 import type { VectorStore } from "../vector-store.service.js";
 import { timed, type Metrics, type Outcome } from "./metrics.js";
 
@@ -42,7 +43,7 @@ export function instrumentEmbedder(embedder: EmbeddingService, metrics: Metrics)
 const VECTOR_OPERATIONS = ["upsert", "get", "getVector", "list", "count", "search", "delete"] as const;
 
 export function instrumentVectorStore(vectors: VectorStore, metrics: Metrics): void {
-  wrapMethods(vectors, VECTOR_OPERATIONS, (operation, seconds, error) => {
+  wrapMethods(vectors.images, VECTOR_OPERATIONS.filter((name) => name in vectors.images) as Array<keyof ImageCollection>, (operation, seconds, error) => {
     metrics.milvusRequests.observe({ operation, outcome: outcomeOf(error) }, seconds);
     if (error !== undefined) metrics.milvusErrors.inc({ operation, code: codeOf(error) });
   });
