@@ -183,7 +183,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   );
   expressApp.use(healthRoutes({ vectors, model: embedder.info }));
   expressApp.use(metricsRoutes(metrics, config.metrics.token));
-  expressApp.use(imageRoutes(images));
+  expressApp.use(imageRoutes(images, { presigned: config.images.urls === "presigned" }));
   expressApp.use(panoramaRoutes(panorama));
   expressApp.use(webRoutes());
   // Before Apollo: a browser's GET on the GraphQL path gets the offline playground.

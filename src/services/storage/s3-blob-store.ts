@@ -34,7 +34,7 @@ export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
 
   constructor(private readonly settings: S3Settings) {
-    this.description = `the bucket s3://${settings.bucket}/${settings.prefix}${settings.endpoint ? ` at ${settings.endpoint}` : ""}`;
+    this.description = "an S3-compatible bucket";
     this.client = new S3Client({
       region: settings.region,
       endpoint: settings.endpoint,
