@@ -119,7 +119,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const expressApp = express();
   expressApp.disable("x-powered-by");
   const httpServer = http.createServer(expressApp);
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  // A worker (MMRAG_ROLE=worker) takes no client requests: health checks and scrapes only.
+  const wsServer = new WebSocketServer(config.role === "worker" ? { noServer: true } : { server: httpServer, path: GRAPHQL_PATH });
   const exposeStack = config.env === "development";
   const baseUrlOf = (req: Pick<Request, "protocol" | "headers">) => config.http.publicUrl ?? `${req.protocol}://${req.headers.host}`;
 
@@ -183,6 +184,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   );
   expressApp.use(healthRoutes({ vectors, model: embedder.info }));
   expressApp.use(metricsRoutes(metrics, config.metrics.token));
+  if (config.role === "worker") expressApp.use((_req, res) => void res.status(404).json({ error: { code: "NOT_FOUND", message: "This is an ingest worker (MMRAG_ROLE=worker): send requests to an API replica" } }));
   expressApp.use(imageRoutes(images, { presigned: config.images.urls === "presigned" }));
   expressApp.use(panoramaRoutes(panorama));
   expressApp.use(webRoutes());

@@ -58,6 +58,10 @@ describe("ingest on Redis with API and worker roles", () => {
     worker = await startTestServer({ dataDir: sharedDir, env: { ...env, MMRAG_ROLE: "worker" } });
     const done = await apiB.app.services.ingest.wait(job.id);
     expect(done).toMatchObject({ status: "SUCCEEDED", processed: 3, succeeded: 3 });
+    // A worker answers health checks, not clients.
+    expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
+    const refused = await fetch(`${worker.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ stats { images } }" }) });
+    expect(refused.status).toBe(404);
   });
 
   it("follows a job started on replica A through replica B's subscription, to the end", async () => {
