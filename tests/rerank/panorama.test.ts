@@ -93,7 +93,9 @@ describe("panorama", () => {
     const drawn = await Promise.all(Array.from({ length: 6 }, async (_, i) => draw(query, [await makeJpeg(10 + i)])));
     expect(new Set(drawn.map((p) => p.id)).size).toBe(6);
     for (const p of drawn) {
-      expect(await s.open(p.id)).toBeDefined();
+      const opened = await s.open(p.id);
+      expect(opened?.size).toBe(p.jpeg.length);
+      opened?.body.destroy();
       expect(await fs.readFile(fileOf(p.id))).toEqual(p.jpeg);
     }
   });
