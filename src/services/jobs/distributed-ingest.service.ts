@@ -2,6 +2,7 @@
 // worker process takes; the job record and its progress live in Redis, so every replica can answer
 // ingestJob, follow ingestProgress and cancel, whichever replica started the job.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -17,6 +18,9 @@ import { QUEUE_NAME, stagedKey, type ChunkItem, type IngestChunk } from "./chunk
 import type { IngestJobs } from "./ingest-jobs.js";
 import { JobRecords, PROGRESS_CHANNEL } from "./job-records.js";
 import { connectRedis, PREFIX } from "./redis.js";
+
+/** How long cancelIngestJob waits for the workers to stop the job before it answers anyway. */
+const CANCEL_WAIT_MS = 15_000;
 
 export class DistributedIngest implements IngestJobs {
   private readonly redis: Redis;
@@ -88,7 +92,9 @@ export class DistributedIngest implements IngestJobs {
     if (!job) throw new NotFoundError("Ingest job", id);
     if (TERMINAL.has(job.status)) return job;
     await this.records.requestCancel(id);
-    return this.wait(id);
+    // Ends once a worker has seen the flag on every chunk; with no worker running, answer with the job as it is.
+    const timeout = sleep(CANCEL_WAIT_MS, undefined, { ref: false });
+    return (await Promise.race([this.wait(id), timeout])) ?? (await this.records.get(id))!;
   }
 
   async *watch(id: string): AsyncGenerator<IngestJobState> {
