@@ -24,12 +24,14 @@ import { panoramaRoutes } from "./http/panorama-routes.js";
 import { playgroundRoutes } from "./http/playground-routes.js";
 import { webRoutes } from "./http/web-routes.js";
 import { createLogger, type Logger } from "./logger.js";
+import { CatalogueResolver } from "./resolvers/catalogue.resolver.js";
 import { ImageResolver } from "./resolvers/image.resolver.js";
 import { IngestResolver } from "./resolvers/ingest.resolver.js";
 import { SearchResolver } from "./resolvers/search.resolver.js";
 import { StatsResolver } from "./resolvers/stats.resolver.js";
 import { buildAppSchema, instanceContainer } from "./graphql/build-schema.js";
 import { CatalogService } from "./services/catalog.service.js";
+import { Catalogues } from "./services/catalogues.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
@@ -37,7 +39,7 @@ import { DistributedIngest } from "./services/jobs/distributed-ingest.service.js
 import type { IngestJobs } from "./services/jobs/ingest-jobs.js";
 import { IngestWorker } from "./services/jobs/ingest-worker.js";
 import { openBlobStore } from "./services/storage/open-blob-store.js";
-import { instrumentServices } from "./services/metrics/instrument.js";
+import { instrumentCatalogue, instrumentServices } from "./services/metrics/instrument.js";
 import { Metrics } from "./services/metrics/metrics.js";
 import { PanoramaService } from "./services/panorama/index.js";
 import { RerankService } from "./services/rerank/index.js";
@@ -52,6 +54,7 @@ export interface Services {
   vectors: VectorStore;
   images: ImageStore;
   catalog: CatalogService;
+  catalogues: Catalogues;
   ingest: IngestJobs;
   /** Takes ingest chunks from Redis: in `worker` and `all` processes when REDIS_URL is set. */
   worker?: IngestWorker;
@@ -90,29 +93,39 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   // One storage for originals, thumbnails and staged uploads: the local folder, or a bucket every process shares.
   const blobs = openBlobStore(config.images);
   const images = new ImageStore(blobs, { thumbnailSize: config.images.thumbnailSize });
-  const catalog = new CatalogService({ vectors: vectors.images, images, embedder, limits, logger });
-  const staging = blobs;
-  const ingest: IngestJobs = config.redis ? new DistributedIngest(config.ingest, config.redis, { staging, logger }) : new IngestService(config.ingest, { catalog, logger });
-  await ingest.init();
-  const worker = config.redis && config.role !== "api" ? new IngestWorker(config.ingest, config.redis, { catalog, staging, logger }) : undefined;
-  await worker?.start();
-  // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan. With
-  // several processes sharing the storage, another one may be mid-ingest: no sweep then.
-  if (!config.redis) await removeOrphanedFiles(images, vectors.images, logger);
   const panoramas = openBlobStore(config.images, { dir: config.panorama.dir, area: "panoramas" });
   const panorama = new PanoramaService({ store: panoramas, ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });
-  const search = new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger });
   const metrics = new Metrics();
-  instrumentServices({ embedder, vectors, reranker, catalog, ingest }, metrics);
-  const services: Services = { embedder, vectors, images, catalog, ingest, search, panorama, reranker, metrics, worker };
+  const catalogues = new Catalogues(
+    vectors,
+    (collection, filesInUse) => {
+      const catalog = new CatalogService({ vectors: collection, images, embedder, limits, logger, filesInUse });
+      instrumentCatalogue(collection, catalog, metrics);
+      return { catalog, search: new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger }) };
+    },
+    logger,
+  );
+  const { catalog, search } = catalogues.default;
+  const staging = blobs;
+  const ingest: IngestJobs = config.redis ? new DistributedIngest(config.ingest, config.redis, { staging, logger }) : new IngestService(config.ingest, { catalog, logger });
+  await ingest.init();
+  const catalogOf = async (name: string) => (await catalogues.get(name)).catalog;
+  const worker = config.redis && config.role !== "api" ? new IngestWorker(config.ingest, config.redis, { catalogOf, staging, logger }) : undefined;
+  await worker?.start();
+  // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan. With
+  // several processes sharing the storage, another one may be mid-ingest: no sweep then.
+  if (!config.redis) await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
+  instrumentServices({ embedder, reranker, ingest }, metrics);
+  const services: Services = { embedder, vectors, images, catalog, catalogues, ingest, search, panorama, reranker, metrics, worker };
 
   const schema = await buildAppSchema(
     instanceContainer([
-      new ImageResolver(catalog, config.http.maxUploadBytes),
-      new IngestResolver(ingest, config.http.maxUploadBytes),
-      new SearchResolver(search, config.http.maxUploadBytes),
-      new StatsResolver(catalog, vectors, embedder.info),
+      new ImageResolver(catalogues, config.http.maxUploadBytes),
+      new CatalogueResolver(catalogues),
+      new IngestResolver(ingest, config.http.maxUploadBytes, catalogues),
+      new SearchResolver(catalogues, config.http.maxUploadBytes),
+      new StatsResolver(catalogues, vectors, embedder.info),
     ]),
   );
 
@@ -135,6 +148,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
           logger: logger.child({ reqId: requestId, transport: "ws" }),
           baseUrl: baseUrlOf({ protocol: "http", headers: req.headers }),
           ingest,
+          catalogues,
         };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
@@ -195,7 +209,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     graphqlUploadExpress({ maxFileSize: config.http.maxUploadBytes, maxFiles: 1000 }),
     express.json({ limit: "2mb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<RequestContext> => ({ requestId: String(req.id), logger: req.log, baseUrl: baseUrlOf(req), ingest }),
+      context: async ({ req }): Promise<RequestContext> => ({ requestId: String(req.id), logger: req.log, baseUrl: baseUrlOf(req), ingest, catalogues }),
     }),
   );
 

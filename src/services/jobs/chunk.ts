@@ -20,6 +20,8 @@ export interface ChunkItem {
 
 export interface IngestChunk {
   jobId: string;
+  /** The catalogue the images go into; the worker opens it by name. */
+  catalogue: string;
   chunk: number;
   chunks: number;
   items: ChunkItem[];

@@ -11,7 +11,7 @@ import { BadUserInputError, NotFoundError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { listImageFiles, resolveIngestFolder } from "../ingest/folder-source.js";
 import { TERMINAL, newJob, type IngestJobState } from "../ingest/ingest-job.js";
-import type { UploadedFile } from "../ingest/ingest.service.js";
+import type { IngestTarget, UploadedFile } from "../ingest/ingest.service.js";
 import { checkUrl } from "../ingest/url-source.js";
 import type { BlobStore } from "../storage/blob-store.js";
 import { QUEUE_NAME, stagedKey, type ChunkItem, type IngestChunk } from "./chunk.js";
@@ -25,6 +25,7 @@ const CANCEL_WAIT_MS = 15_000;
 export class DistributedIngest implements IngestJobs {
   private readonly redis: Redis;
   private readonly subscriber: Redis;
+  private readonly queueConnection: Redis;
   private readonly queue: Queue<IngestChunk>;
   readonly records: JobRecords;
   private readonly pubsub = createPubSub<{ progress: [jobId: string, job: IngestJobState] }>();
@@ -34,9 +35,11 @@ export class DistributedIngest implements IngestJobs {
     private readonly redisConfig: NonNullable<Config["redis"]>,
     private readonly deps: { staging: BlobStore; logger: Logger },
   ) {
-    this.redis = connectRedis(redisConfig.url, "api");
-    this.subscriber = connectRedis(redisConfig.url, "progress");
-    this.queue = new Queue<IngestChunk>(QUEUE_NAME, { connection: connectRedis(redisConfig.url, "queue"), prefix: `${PREFIX}:bull` });
+    this.redis = connectRedis(redisConfig.url, "api", deps.logger);
+    this.subscriber = connectRedis(redisConfig.url, "progress", deps.logger);
+    this.queueConnection = connectRedis(redisConfig.url, "queue", deps.logger);
+    // BullMQ leaves a connection it was given open on close: we close it ourselves.
+    this.queue = new Queue<IngestChunk>(QUEUE_NAME, { connection: this.queueConnection, prefix: `${PREFIX}:bull` });
     this.records = new JobRecords(this.redis);
   }
 
@@ -57,10 +60,10 @@ export class DistributedIngest implements IngestJobs {
   }
 
   /** Stages every upload in the shared storage before the job exists, so a worker always finds them. */
-  async startUploads(files: UploadedFile[], requestId?: string): Promise<IngestJobState> {
+  async startUploads(files: UploadedFile[], target?: IngestTarget, requestId?: string): Promise<IngestJobState> {
     if (files.length === 0) throw new BadUserInputError("files is empty: send at least one image", { field: "files" });
     this.checkCount(files.length, "files");
-    const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`);
+    const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`, target?.name);
     const items: ChunkItem[] = [];
     for (const [index, file] of files.entries()) {
       const key = stagedKey(job.id, index);
@@ -70,19 +73,19 @@ export class DistributedIngest implements IngestJobs {
     return this.enqueue(job, items, requestId);
   }
 
-  async startFolder(requested: string, options: { recursive: boolean; pattern?: string }, requestId?: string): Promise<IngestJobState> {
+  async startFolder(requested: string, options: { recursive: boolean; pattern?: string }, target?: IngestTarget, requestId?: string): Promise<IngestJobState> {
     const folder = await resolveIngestFolder(requested, this.config.roots);
     const files = await listImageFiles(folder, options);
-    const job = newJob(randomUUID(), "folder", folder);
+    const job = newJob(randomUUID(), "folder", folder, target?.name);
     return this.enqueue(job, files.map((relative, index) => ({ index, name: relative, source: { kind: "folder", folder, relative } })), requestId);
   }
 
-  async startUrls(urls: string[], metadata?: Array<Record<string, unknown> | null>, requestId?: string): Promise<IngestJobState> {
+  async startUrls(urls: string[], metadata?: Array<Record<string, unknown> | null>, target?: IngestTarget, requestId?: string): Promise<IngestJobState> {
     if (urls.length === 0) throw new BadUserInputError("urls is empty: send at least one URL", { field: "urls" });
     this.checkCount(urls.length, "urls");
     const policy = { allowlist: this.config.urlAllowlist, timeoutMs: this.config.urlTimeoutMs, maxBytes: this.config.urlMaxBytes };
     const checked = urls.map((raw, i) => checkUrl(raw, policy, `urls.${i}`));
-    const job = newJob(randomUUID(), "urls", `${urls.length} URL${urls.length === 1 ? "" : "s"}`);
+    const job = newJob(randomUUID(), "urls", `${urls.length} URL${urls.length === 1 ? "" : "s"}`, target?.name);
     return this.enqueue(job, checked.map((url, index) => ({ index, name: url.href, source: { kind: "url", url: url.href, metadata: metadata?.[index] ?? undefined } })), requestId);
   }
 
@@ -125,6 +128,7 @@ export class DistributedIngest implements IngestJobs {
 
   async close(): Promise<void> {
     await this.queue.close();
+    this.queueConnection.disconnect();
     this.subscriber.disconnect();
     this.redis.disconnect();
   }
@@ -144,7 +148,7 @@ export class DistributedIngest implements IngestJobs {
     await this.queue.addBulk(
       Array.from({ length: chunks }, (_, chunk) => ({
         name: "chunk",
-        data: { jobId: job.id, chunk, chunks, items: items.slice(chunk * size, (chunk + 1) * size), requestId },
+        data: { jobId: job.id, catalogue: job.catalogue ?? "default", chunk, chunks, items: items.slice(chunk * size, (chunk + 1) * size), requestId },
         // The chunk's id makes a repeated add a no-op; retries back off while Milvus or storage is down.
         opts: { jobId: `${job.id}.${chunk}`, attempts, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true, removeOnFail: 1000 },
       })),

@@ -20,6 +20,7 @@ const MIN_PUBLISH_INTERVAL_MS = 100;
 
 export class IngestWorker {
   private readonly redis: Redis;
+  private readonly queueConnection: Redis;
   private readonly records: JobRecords;
   private readonly worker: Worker<IngestChunk>;
   private readonly lastPublish = new Map<string, number>();
@@ -27,12 +28,13 @@ export class IngestWorker {
   constructor(
     private readonly config: Config["ingest"],
     redisConfig: NonNullable<Config["redis"]>,
-    private readonly deps: { catalog: CatalogService; staging: BlobStore; logger: Logger },
+    private readonly deps: { catalogOf: (catalogue: string) => Promise<CatalogService>; staging: BlobStore; logger: Logger },
   ) {
-    this.redis = connectRedis(redisConfig.url, "worker");
+    this.redis = connectRedis(redisConfig.url, "worker", deps.logger);
+    this.queueConnection = connectRedis(redisConfig.url, "worker-queue", deps.logger);
     this.records = new JobRecords(this.redis);
     this.worker = new Worker<IngestChunk>(QUEUE_NAME, (job) => this.runChunk(job), {
-      connection: connectRedis(redisConfig.url, "worker-queue"),
+      connection: this.queueConnection,
       prefix: `${PREFIX}:bull`,
       concurrency: Math.max(1, Math.ceil(config.concurrency / redisConfig.chunkSize)),
       lockDuration: redisConfig.lockMs,
@@ -52,18 +54,19 @@ export class IngestWorker {
   /** Finishes the chunks in hand, then stops taking more. */
   async close(): Promise<void> {
     await this.worker.close();
+    this.queueConnection.disconnect();
     this.redis.disconnect();
   }
 
   private async runChunk(job: Job<IngestChunk>): Promise<void> {
-    const { jobId, chunk, chunks, items, requestId } = job.data;
-    const logger = this.deps.logger.child({ jobId, chunk, reqId: requestId });
+    const { jobId, catalogue, chunk, chunks, items, requestId } = job.data;
+    const logger = this.deps.logger.child({ jobId, chunk, catalogue, reqId: requestId });
     const done = await this.records.recorded(jobId);
     const todo = items.filter((item) => !done.has(item.index));
     if (todo.length < items.length) logger.info({ skipped: items.length - todo.length }, "Resuming a chunk another worker left unfinished");
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
-      await this.runItems(jobId, todo, logger);
+      await this.runItems(jobId, await this.deps.catalogOf(catalogue ?? "default"), todo, logger);
     } catch (err) {
       // Milvus or storage down: retry the chunk later, unless this was its last attempt.
       if (!lastAttempt) throw err;
@@ -76,8 +79,8 @@ export class IngestWorker {
     else await this.publish(jobId, true);
   }
 
-  private async runItems(jobId: string, items: ChunkItem[], logger: Logger): Promise<void> {
-    const { catalog, staging } = this.deps;
+  private async runItems(jobId: string, catalog: CatalogService, items: ChunkItem[], logger: Logger): Promise<void> {
+    const { staging } = this.deps;
     const writer = new BatchWriter((rows) => catalog.commit(rows), { maxRows: this.config.insertBatch, maxWaitMs: 50 });
     const abort = new AbortController();
     let next = 0;

@@ -61,7 +61,7 @@ export class JobRecords {
     const [[, fields], [, errors]] = (await this.redis.multi().hgetall(this.key(id)).lrange(`${this.key(id)}:errors`, 0, -1).exec()) as [[null, Record<string, string>], [null, string[]]];
     if (!fields.id) return undefined;
     const job: IngestJobState = {
-      ...newJob(fields.id, fields.kind as IngestJobState["kind"], fields.source),
+      ...newJob(fields.id, fields.kind as IngestJobState["kind"], fields.source, fields.catalogue || undefined),
       status: fields.status as IngestJobState["status"],
       total: Number(fields.total),
       processed: Number(fields.processed ?? 0),

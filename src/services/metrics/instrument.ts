@@ -8,7 +8,6 @@ import { TERMINAL } from "../ingest/ingest-job.js";
 import type { IngestJobs } from "../jobs/ingest-jobs.js";
 import type { RerankService } from "../rerank/index.js";
 import type { ImageCollection } from "../milvus/image.collection.js";
-import type { VectorStore } from "../vector-store.service.js";
 import { timed, type Metrics, type Outcome } from "./metrics.js";
 
 const outcomeOf = (error: unknown): Outcome => (error === undefined ? "ok" : "error");
@@ -42,8 +41,8 @@ export function instrumentEmbedder(embedder: EmbeddingService, metrics: Metrics)
 
 const VECTOR_OPERATIONS = ["upsert", "get", "getVector", "list", "count", "search", "delete"] as const;
 
-export function instrumentVectorStore(vectors: VectorStore, metrics: Metrics): void {
-  wrapMethods(vectors.images, VECTOR_OPERATIONS.filter((name) => name in vectors.images) as Array<keyof ImageCollection>, (operation, seconds, error) => {
+function instrumentCollection(collection: ImageCollection, metrics: Metrics): void {
+  wrapMethods(collection, VECTOR_OPERATIONS.filter((name) => name in collection) as Array<keyof ImageCollection>, (operation, seconds, error) => {
     metrics.milvusRequests.observe({ operation, outcome: outcomeOf(error) }, seconds);
     if (error !== undefined) metrics.milvusErrors.inc({ operation, code: codeOf(error) });
   });
@@ -100,11 +99,15 @@ export function watchIngest(ingest: IngestJobs, metrics: Metrics): void {
   });
 }
 
-/** Everything at once, for the composition root. */
-export function instrumentServices(services: { embedder: EmbeddingService; vectors: VectorStore; reranker: RerankService; catalog: CatalogService; ingest: IngestJobs }, metrics: Metrics): void {
+/** One catalogue's Milvus collection and its catalogue service (every catalogue is built through this). */
+export function instrumentCatalogue(collection: ImageCollection, catalog: CatalogService, metrics: Metrics): void {
+  instrumentCollection(collection, metrics);
+  instrumentCatalog(catalog, metrics);
+}
+
+/** The shared services, for the composition root. */
+export function instrumentServices(services: { embedder: EmbeddingService; reranker: RerankService; ingest: IngestJobs }, metrics: Metrics): void {
   instrumentEmbedder(services.embedder, metrics);
-  instrumentVectorStore(services.vectors, metrics);
   instrumentReranker(services.reranker, metrics);
-  instrumentCatalog(services.catalog, metrics);
   watchIngest(services.ingest, metrics);
 }
