@@ -6,9 +6,11 @@ import type { ImageStore, StoredFile } from "../services/image-store.service.js"
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-/** `presigned` (IMAGE_URLS=presigned): answer with a redirect to a signed bucket URL instead of streaming the bytes. */
-export function imageRoutes(store: ImageStore, options: { presigned?: boolean } = {}): Router {
+/** `cacheControl`: how long others may keep a file; signed URLs expire, so with keys on it is private and short.
+  `presigned` (IMAGE_URLS=presigned): answer with a redirect to a signed bucket URL instead of streaming the bytes. */
+export function imageRoutes(store: ImageStore, cacheControl = IMMUTABLE, options: { presigned?: boolean } = {}): Router {
   const router = Router();
+  const send = (req: Request, res: Response, etag: string, file: StoredFile | undefined) => sendFile(req, res, etag, file, cacheControl);
 
   router.get("/images/:file", async (req, res, next) => {
     try {
@@ -42,12 +44,12 @@ function redirect(res: Response, url: string | undefined): void {
   res.set("Cache-Control", "private, max-age=60").redirect(302, url);
 }
 
-async function send(req: Request, res: Response, etag: string, file: StoredFile | undefined): Promise<void> {
+async function sendFile(req: Request, res: Response, etag: string, file: StoredFile | undefined, cacheControl: string): Promise<void> {
   if (!file) {
     res.status(404).json({ error: { code: "NOT_FOUND", message: "No such image" } });
     return;
   }
-  res.set({ "Content-Type": file.contentType, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff", ETag: etag });
+  res.set({ "Content-Type": file.contentType, "Cache-Control": cacheControl, "X-Content-Type-Options": "nosniff", ETag: etag });
   if (req.headers["if-none-match"] === etag || req.method === "HEAD") {
     file.body.destroy();
     res.status(req.method === "HEAD" ? 200 : 304).set("Content-Length", String(file.size)).end();

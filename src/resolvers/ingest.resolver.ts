@@ -2,13 +2,13 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from
 import { GraphQLJSONObject } from "graphql-scalars";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
-import { BadUserInputError } from "../errors.js";
+import { BadUserInputError, ForbiddenError } from "../errors.js";
 import { IngestJob } from "../schema/ingest-job.type.js";
 import type { IngestJobState } from "../services/ingest/ingest-job.js";
 import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
 import type { IngestTarget } from "../services/ingest/ingest.service.js";
 import type { IngestJobs } from "../services/jobs/ingest-jobs.js";
-import { readUpload } from "./read-upload.js";
+import { spoolUploads } from "./read-upload.js";
 
 @Resolver(() => IngestJob)
 export class IngestResolver {
@@ -35,12 +35,11 @@ export class IngestResolver {
     if (metadata && metadata.length !== files.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${files.length} files`, { field: "metadata" });
     }
-    const uploads = [];
-    for (const [i, file] of files.entries()) {
-      const { filename } = await file;
-      uploads.push({ name: filename, bytes: await readUpload(file, this.maxUploadBytes, `files.${i}`), metadata: metadata?.[i] ?? undefined });
-    }
-    return toIngestJob(await this.ingest.startUploads(uploads, target, ctx.requestId));
+    const spool = this.ingest.newSpoolDir();
+    const spooled = await spoolUploads(files, spool, this.maxUploadBytes);
+    const job = await this.ingest.startUploads(spooled.map((file, i) => ({ ...file, metadata: metadata?.[i] ?? undefined })), spool, target, ctx.requestId);
+    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    return toIngestJob(job);
   }
 
   @Mutation(() => IngestJob, { description: "Starts ingesting a folder on the server; only folders under INGEST_ROOTS may be read." })
@@ -51,7 +50,9 @@ export class IngestResolver {
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
-    return toIngestJob(await this.ingest.startFolder(path, { recursive, pattern }, await this.target(catalogue), ctx.requestId));
+    const job = await this.ingest.startFolder(path, { recursive, pattern }, await this.target(catalogue), ctx.requestId);
+    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    return toIngestJob(job);
   }
 
   @Mutation(() => IngestJob, {
@@ -67,11 +68,17 @@ export class IngestResolver {
     if (metadata && metadata.length !== urls.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${urls.length} URLs`, { field: "metadata" });
     }
-    return toIngestJob(await this.ingest.startUrls(urls, metadata, await this.target(catalogue), ctx.requestId));
+    const job = await this.ingest.startUrls(urls, metadata, await this.target(catalogue), ctx.requestId);
+    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    return toIngestJob(job);
   }
 
   @Mutation(() => IngestJob, { description: "Stops a running job after the images in flight; it ends CANCELLED." })
-  async cancelIngestJob(@Arg("id", () => ID) id: string): Promise<IngestJob> {
+  async cancelIngestJob(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<IngestJob> {
+    // With keys on, a write key may cancel the jobs it started; admin keys (and everyone with keys off) any job.
+    if (!ctx.access.isAdmin(ctx.caller) && !ctx.access.jobOwners.ownedBy(id, ctx.caller.keyName ?? "")) {
+      throw new ForbiddenError(`Job ${id} was started by another key; only its own jobs or an admin key may cancel it`);
+    }
     return toIngestJob(await this.ingest.cancel(id));
   }
 

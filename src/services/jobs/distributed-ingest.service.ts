@@ -2,6 +2,8 @@
 // worker process takes; the job record and its progress live in Redis, so every replica can answer
 // ingestJob, follow ingestProgress and cancel, whichever replica started the job.
 import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { Queue } from "bullmq";
@@ -59,18 +61,26 @@ export class DistributedIngest implements IngestJobs {
     return this.records.list(limit);
   }
 
-  /** Stages every upload in the shared storage before the job exists, so a worker always finds them. */
-  async startUploads(files: UploadedFile[], target?: IngestTarget, requestId?: string): Promise<IngestJobState> {
-    if (files.length === 0) throw new BadUserInputError("files is empty: send at least one image", { field: "files" });
-    this.checkCount(files.length, "files");
-    const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`, target?.name);
-    const items: ChunkItem[] = [];
-    for (const [index, file] of files.entries()) {
-      const key = stagedKey(job.id, index);
-      await this.deps.staging.put(key, file.bytes);
-      items.push({ index, name: file.name || `file ${index + 1}`, source: { kind: "staged", key, metadata: file.metadata } });
+  newSpoolDir(): string {
+    return path.join(this.config.spoolDir, randomUUID());
+  }
+
+  /** Moves every spooled upload into the shared storage before the job exists, so a worker always finds them. */
+  async startUploads(files: UploadedFile[], spool: string, target?: IngestTarget, requestId?: string): Promise<IngestJobState> {
+    try {
+      if (files.length === 0) throw new BadUserInputError("files is empty: send at least one image", { field: "files" });
+      this.checkCount(files.length, "files");
+      const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`, target?.name);
+      const items: ChunkItem[] = [];
+      for (const [index, file] of files.entries()) {
+        const key = stagedKey(job.id, index);
+        await this.deps.staging.put(key, await fs.readFile(file.path));
+        items.push({ index, name: file.name || `file ${index + 1}`, source: { kind: "staged", key, metadata: file.metadata } });
+      }
+      return await this.enqueue(job, items, requestId);
+    } finally {
+      await fs.rm(spool, { recursive: true, force: true });
     }
-    return this.enqueue(job, items, requestId);
   }
 
   async startFolder(requested: string, options: { recursive: boolean; pattern?: string }, target?: IngestTarget, requestId?: string): Promise<IngestJobState> {

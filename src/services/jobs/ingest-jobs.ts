@@ -8,7 +8,10 @@ type Job = Promise<IngestJobState>;
 export interface IngestJobs {
   init(): Promise<void>;
   /** `requestId` goes with the job to the workers, so their logs can be joined with the API's. */
-  startUploads(files: UploadedFile[], target?: IngestTarget, requestId?: string): Job;
+  /** A fresh folder for one request's uploads to be spooled into as they arrive. */
+  newSpoolDir(): string;
+  /** Takes ownership of `spool` (removes it when done). */
+  startUploads(files: UploadedFile[], spool: string, target?: IngestTarget, requestId?: string): Job;
   startFolder(path: string, options: { recursive: boolean; pattern?: string }, target?: IngestTarget, requestId?: string): Job;
   startUrls(urls: string[], metadata?: Array<Record<string, unknown> | null>, target?: IngestTarget, requestId?: string): Job;
   cancel(id: string): Job;
