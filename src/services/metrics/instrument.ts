@@ -50,9 +50,9 @@ function instrumentCollection(collection: ImageCollection, metrics: Metrics): vo
 
 export function instrumentReranker(reranker: RerankService, metrics: Metrics): void {
   const rerank = reranker.rerank.bind(reranker);
-  reranker.rerank = async (request) => {
+  reranker.rerank = async (...args) => {
     const start = process.hrtime.bigint();
-    const outcome = await rerank(request);
+    const outcome = await rerank(...args);
     const label = outcome.reranked ? (outcome.cached ? "cached" : "ok") : reranker.disabledReason ? "off" : "error";
     metrics.rerankRequests.observe({ outcome: label }, Number(process.hrtime.bigint() - start) / 1e9);
     if (label === "error") metrics.rerankErrors.inc();
