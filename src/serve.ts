@@ -17,8 +17,10 @@ export async function serve(loadConfig: () => Config): Promise<void> {
     const rerank = rerankOff ? `off (${rerankOff.replace(/^Rerank is off: /, "")})` : `${config.rerank.model} at ${config.rerank.baseUrl ?? "OpenAI"}`;
     // The line a person looks for: where to point the browser first, then the API, then what search will do.
     logger.info(
-      { ms: Date.now() - started, web: `${url}/`, graphql: `${url}${GRAPHQL_PATH}`, milvus: app.services.vectors.location, backend: app.services.vectors.backend, model: model.name, rerank: rerankOff ? null : config.rerank.model },
-      `mmrag is ready: web demo at ${url}/ · GraphQL at ${url}${GRAPHQL_PATH} · rerank: ${rerank}`,
+      { role: config.role, ms: Date.now() - started, web: `${url}/`, graphql: `${url}${GRAPHQL_PATH}`, milvus: app.services.vectors.location, backend: app.services.vectors.backend, model: model.name, rerank: rerankOff ? null : config.rerank.model },
+      config.role === "worker"
+        ? `mmrag worker is ready: ${url} (ingest work; /healthz, /readyz, /metrics only)`
+        : `mmrag is ready: web demo at ${url}/ · GraphQL at ${url}${GRAPHQL_PATH} · rerank: ${rerank}`,
     );
     if (model.warning) logger.warn(model.warning);
 
