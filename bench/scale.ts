@@ -44,7 +44,7 @@ async function graphql(url: string, query: string, variables?: Record<string, un
 }
 
 async function run(workers: number, shared: NodeJS.ProcessEnv): Promise<{ perSecond: number; seconds: number; p50: number; p95: number; queries: number }> {
-  const mmrag = (role: string) => start(process.execPath, ["--import", "tsx", "src/main.ts"], { ...shared, MMRAG_ROLE: role }, /is ready: (http:\/\/[^\s/"]+)/);
+  const mmrag = (role: string) => start(process.execPath, ["--import", "tsx", "src/main.ts"], { ...shared, MMRAG_ROLE: role }, /is ready: (?:web demo at )?(http:\/\/[^\s/"]+)/);
   say(`${workers} worker(s): starting the API and the workers`);
   const api = await mmrag("api");
   const url = api.match[1];

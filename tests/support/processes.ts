@@ -30,7 +30,7 @@ export async function startServerProcess(env: Record<string, string | undefined>
   const ready = new Promise<string>((resolve, reject) => {
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       output = (output + chunk).slice(-200_000);
-      const ready = output.match(/mmrag (?:worker )?is ready: (http:\/\/[^/\s"]+)/);
+      const ready = output.match(/mmrag (?:worker )?is ready: (?:web demo at )?(http:\/\/[^/\s"]+)/);
       if (ready) resolve(ready[1]);
     });
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output = (output + chunk).slice(-200_000)));
