@@ -7,7 +7,7 @@ Run once on a machine with internet, PyTorch and FlagEmbedding's visual_bge pack
     git clone https://github.com/FlagOpen/FlagEmbedding && pip install -e FlagEmbedding/research/visual_bge
     # weights: https://huggingface.co/BAAI/bge-visualized  →  Visualized_base_en_v1.5.pth
     python models/visualized-bge/export_onnx.py --weights Visualized_base_en_v1.5.pth \
-        --out models/visualized-bge-base-en-v1.5 [--quantize]
+        --out models/visualized-bge-base-en-v1.5 [--quantize]   # --quantize: also models/visualized-bge-base-en-v1.5-int8
 
 It writes composed.onnx, text.onnx and tokenizer.json into --out, checks ONNX Runtime against PyTorch on
 a test image and prompts, and rewrites model.json with each file's size and sha256.
@@ -83,7 +83,7 @@ def main():
     parser.add_argument("--weights", required=True, help="Visualized_base_en_v1.5.pth")
     parser.add_argument("--bge", default="BAAI/bge-base-en-v1.5")
     parser.add_argument("--out", default="models/visualized-bge-base-en-v1.5")
-    parser.add_argument("--quantize", action="store_true", help="also write *_quantized.onnx (dynamic int8) as variants")
+    parser.add_argument("--quantize", action="store_true", help="also write the int8 model folder <out>-int8 (see quantize.py)")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -133,13 +133,6 @@ def main():
     check(model, composed_path, text_path, image, tokenizer)
 
     files = {"composed": {"path": "composed.onnx"}, "text": {"path": "text.onnx"}, "tokenizer": {"path": "tokenizer.json"}}
-    if args.quantize:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        for role, path in (("composed", composed_path), ("text", text_path)):
-            q = path.with_name(path.stem + "_quantized.onnx")
-            quantize_dynamic(str(path), str(q), weight_type=QuantType.QInt8)
-            files[role]["quantized"] = {"path": q.name, "bytes": q.stat().st_size, "sha256": sha256(q)}
     for entry in files.values():
         p = out / entry["path"]
         entry["bytes"] = p.stat().st_size
@@ -166,6 +159,12 @@ def main():
     )
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"Exported to {out}. Start the server with MODELS_DIR={out.parent} MODEL={out.name}")
+    if args.quantize:
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+        from quantize import quantize_folder
+
+        int8 = quantize_folder(out, out.with_name(out.name + "-int8"))
+        print(f"int8 copy in {int8}: MODEL={int8.name}")
 
 
 def check(model, composed_path, text_path, image, tokenizer):
