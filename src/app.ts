@@ -29,6 +29,7 @@ import { StatsResolver } from "./resolvers/stats.resolver.js";
 import { buildAppSchema, instanceContainer } from "./schema/index.js";
 import { CatalogService } from "./services/catalog.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
+import { withQueryCache } from "./services/embedding/query-cache.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
 import { PanoramaService } from "./services/panorama/index.js";
@@ -84,7 +85,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   await removeOrphanedFiles(images, vectors, logger);
   const panorama = new PanoramaService({ ...config.panorama, logger, maxPixels: config.images.maxPixels });
   const reranker = new RerankService(config.rerank, { logger });
-  const search = new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger });
+  const search = new SearchService({ embedder: withQueryCache(embedder, config.model.queryCacheSize), catalog, images, panorama, reranker, limits, logger });
   const services: Services = { embedder, vectors, images, catalog, ingest, search, panorama, reranker };
 
   const schema = await buildAppSchema(
