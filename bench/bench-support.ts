@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { loadConfig, type Config, type Env } from "../src/config.js";
-import { ensureGeneratedModelIn, type GeneratedKind } from "../src/models/generate/index.js";
-import { REPO_ROOT } from "../src/models/repo-paths.js";
+import { ensureGeneratedModelIn, type GeneratedKind } from "../src/model-tooling/generate/index.js";
+import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
 
 export const BENCH_MODELS_DIR = path.join(REPO_ROOT, ".cache", "models");
 

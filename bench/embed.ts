@@ -15,15 +15,18 @@ import * as ort from "onnxruntime-node";
 import { pino } from "pino";
 import sharp from "sharp";
 import { loadConfig } from "../src/config.js";
-import { ensureGeneratedModelIn, type GeneratedKind } from "../src/models/generate/index.js";
-import { readManifest } from "../src/models/manifest.js";
-import { REPO_ROOT } from "../src/models/repo-paths.js";
+import { ensureGeneratedModelIn, type GeneratedKind } from "../src/model-tooling/generate/index.js";
+import { readManifest } from "../src/model-tooling/manifest.js";
+import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
 import { preprocessImage } from "../src/services/embedding/image-preprocess.js";
+import { decodeImage } from "../src/services/image-decode.js";
 import { loadEmbeddingService, type EmbeddingService } from "../src/services/embedding/index.js";
 import { graphOperators, quantisesAcrossRows } from "../src/services/embedding/onnx-ops.js";
 import { sessionOptions } from "../src/services/embedding/onnx-session.js";
 import { TextTokenizer } from "../src/services/embedding/text-tokenizer.js";
 import { itemFlops, peakGflops } from "./matmul-peak.js";
+
+const LIMITS = { maxPixels: 100_000_000 };
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -70,12 +73,16 @@ interface Row {
 
 async function openService(folder: string, batch: number): Promise<EmbeddingService> {
   const config = loadConfig({ MODELS_DIR: path.dirname(folder), MODEL: path.basename(folder), EMBED_MAX_BATCH: String(batch), EMBED_MAX_WAIT_MS: "2" });
-  return loadEmbeddingService(config.model, { logger, maxPixels: 100_000_000 });
+  return loadEmbeddingService(config.model, { logger });
 }
 
 async function measureOurs(service: EmbeddingService, images: Buffer[], instructions: string[], mode: Mode) {
-  const call = (img: Buffer, i: number) =>
-    mode === "image" ? service.embedImage(img) : mode === "text" ? service.embedText(instructions[i]) : service.embedComposed(img, instructions[i]);
+  // From the bytes, as the server does: the one decode, then the model.
+  const call = async (bytes: Buffer, i: number) => {
+    if (mode === "text") return service.embedText(instructions[i]);
+    const img = await decodeImage(bytes, LIMITS);
+    return mode === "image" ? service.embedImage(img) : service.embedComposed(img, instructions[i]);
+  };
   await Promise.all(images.slice(0, 4).map(call)); // warm-up
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
@@ -120,7 +127,7 @@ async function benchFamily(kind: GeneratedKind, count: number, precision: "fp32"
   const manifest = await readManifest(folder);
   const images = await Promise.all(Array.from({ length: count }, (_, i) => photoJpeg(i)));
   const instructions = images.map((_, i) => `a phone case with this image theme, variant ${i}`);
-  const tensors = await Promise.all(images.map((img) => preprocessImage(img, manifest.image, 100_000_000)));
+  const tensors = await Promise.all(images.map(async (img) => preprocessImage(await decodeImage(img, LIMITS), manifest.image)));
   const tokenizer = await TextTokenizer.fromFile(path.join(folder, manifest.files[manifest.text.tokenizer].path));
   const promptIds = instructions.map((t) => tokenizer.encode(t, manifest.text.maxComposedTokens).ids);
   const emptyIds = instructions.map(() => tokenizer.encode("", manifest.text.maxComposedTokens).ids);
@@ -206,7 +213,7 @@ async function preprocessingAgreement(): Promise<string> {
   const processor = await AutoProcessor.from_pretrained(path.basename(folder));
   const jpeg = await photoJpeg(3);
   const theirs = (await processor(await RawImage.fromBlob(new Blob([new Uint8Array(jpeg)])))).pixel_values.data as Float32Array;
-  const ours = await preprocessImage(jpeg, (await readManifest(folder)).image, 1e8);
+  const ours = await preprocessImage(await decodeImage(jpeg, LIMITS), (await readManifest(folder)).image);
   let max = 0;
   let sum = 0;
   for (let i = 0; i < ours.length; i++) {

@@ -8,8 +8,9 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { createApp, type App } from "../src/app.js";
 import type { Config } from "../src/config.js";
-import { GENERATED_KINDS, type GeneratedKind } from "../src/models/generate/index.js";
-import { REPO_ROOT } from "../src/models/repo-paths.js";
+import { decodeImage } from "../src/services/image-decode.js";
+import { GENERATED_KINDS, type GeneratedKind } from "../src/model-tooling/generate/index.js";
+import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
 import { arg, benchConfig, machine, percentile, writeJpegs } from "./bench-support.js";
 
 const sizes = (process.argv.includes("--sizes") ? process.argv[process.argv.indexOf("--sizes") + 1] : "10000,100000").split(",").map(Number);
@@ -46,7 +47,7 @@ for (const size of sizes) {
   for (let i = 0; i < 3; i++) await searchComposed(url); // warm-up
   for (let i = 0; i < queries; i++) {
     let t = performance.now();
-    const { vector } = await app.services.embedder.embedComposed(queryImage, instruction);
+    const { vector } = await app.services.embedder.embedComposed(await decodeImage(queryImage, { maxPixels: app.config.images.maxPixels }), instruction);
     embedMs.push(performance.now() - t);
     t = performance.now();
     await app.services.catalog.nearest(vector, { limit: LIMIT });
@@ -106,7 +107,6 @@ async function insertUpTo(target: App, size: number): Promise<void> {
     for (let i = inserted; i < Math.min(size, inserted + 2000); i++) {
       rows.push({
         id: idFor(i),
-        contentHash: idFor(i),
         storageKey: "originals/bench",
         width: 1000,
         height: 750,
@@ -117,7 +117,7 @@ async function insertUpTo(target: App, size: number): Promise<void> {
         vector: vectors[i],
       });
     }
-    await target.services.vectors.upsert(rows);
+    await target.services.vectors.images.upsert(rows);
   }
   console.log(`(inserted up to ${size.toLocaleString("en")} vectors in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { printAppSchema } from "../src/schema/print.js";
+import { printAppSchema } from "../src/graphql/print-schema.js";
 
 const target = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../sdk/schema.graphql");
 const printed = await printAppSchema();

@@ -1,11 +1,11 @@
 // `npm run models -- list | pull <name> | verify <name> | generate <kind>`: manage model folders under MODELS_DIR.
 import path from "node:path";
 import { loadConfig } from "../src/config.js";
-import { ensureGeneratedModelIn, GENERATED_KINDS, type GeneratedKind } from "../src/models/generate/index.js";
-import { sha256File } from "../src/models/hash-file.js";
-import { findMissingFiles, presentVariant, readManifest } from "../src/models/manifest.js";
-import { listModels } from "../src/models/list.js";
-import { pullModel, type PullProgress } from "../src/models/pull.js";
+import { ensureGeneratedModelIn, GENERATED_KINDS, type GeneratedKind } from "../src/model-tooling/generate/index.js";
+import { sha256File } from "../src/model-tooling/hash-file.js";
+import { findMissingFiles, presentVariant, readManifest } from "../src/model-tooling/manifest.js";
+import { listModels } from "../src/model-tooling/list.js";
+import { pullModel, type PullProgress } from "../src/model-tooling/pull.js";
 
 const config = loadConfig();
 const { modelsDir, hfEndpoint } = config.model;

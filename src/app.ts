@@ -26,7 +26,7 @@ import { ImageResolver } from "./resolvers/image.resolver.js";
 import { IngestResolver } from "./resolvers/ingest.resolver.js";
 import { SearchResolver } from "./resolvers/search.resolver.js";
 import { StatsResolver } from "./resolvers/stats.resolver.js";
-import { buildAppSchema, instanceContainer } from "./schema/index.js";
+import { buildAppSchema, instanceContainer } from "./graphql/build-schema.js";
 import { CatalogService } from "./services/catalog.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { withQueryCache } from "./services/embedding/query-cache.js";
@@ -36,6 +36,7 @@ import { PanoramaService } from "./services/panorama/index.js";
 import { RerankService } from "./services/rerank/index.js";
 import { SearchService } from "./services/search.service.js";
 import { removeOrphanedFiles } from "./services/store-reconciler.js";
+import { LocalBlobStore } from "./services/storage/local-blob-store.js";
 import { VectorStore } from "./services/vector-store.service.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -69,7 +70,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const logger = options.logger ?? createLogger(config);
   const limits = { maxPixels: config.images.maxPixels };
 
-  const embedder = await loadEmbeddingService(config.model, { logger, maxPixels: config.images.maxPixels });
+  const embedder = await loadEmbeddingService(config.model, { logger });
   let vectors: VectorStore;
   try {
     vectors = await VectorStore.open(config.milvus, { dimension: embedder.info.dimension, modelName: embedder.info.name, logger });
@@ -77,13 +78,13 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     await embedder.close();
     throw err;
   }
-  const images = new ImageStore(config.images.storeDir, { thumbnailSize: config.images.thumbnailSize, maxPixels: config.images.maxPixels });
-  const catalog = new CatalogService({ vectors, images, embedder, limits, logger });
+  const images = new ImageStore(new LocalBlobStore(config.images.storeDir), { thumbnailSize: config.images.thumbnailSize });
+  const catalog = new CatalogService({ vectors: vectors.images, images, embedder, limits, logger });
   const ingest = new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
   // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan.
-  await removeOrphanedFiles(images, vectors, logger);
-  const panorama = new PanoramaService({ ...config.panorama, logger, maxPixels: config.images.maxPixels });
+  await removeOrphanedFiles(images, vectors.images, logger);
+  const panorama = new PanoramaService({ store: new LocalBlobStore(config.panorama.dir), ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });
   const search = new SearchService({ embedder: withQueryCache(embedder, config.model.queryCacheSize), catalog, images, panorama, reranker, limits, logger });
   const services: Services = { embedder, vectors, images, catalog, ingest, search, panorama, reranker };

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config.js";
-import { REPO_ROOT } from "../models/repo-paths.js";
+import { REPO_ROOT } from "../model-tooling/repo-paths.js";
 import { serve } from "../serve.js";
 import { demoCommand, type DemoOptions } from "./demo.command.js";
 import { ingestCommand } from "./ingest.command.js";

@@ -1,8 +1,8 @@
 // `mmrag models list | pull <name>`: the model folders under MODELS_DIR, on this machine (no server needed).
 import path from "node:path";
 import { loadConfig, type Env } from "../config.js";
-import { listModels } from "../models/list.js";
-import { pullModel, type PullProgress } from "../models/pull.js";
+import { listModels } from "../model-tooling/list.js";
+import { pullModel, type PullProgress } from "../model-tooling/pull.js";
 
 export async function modelsListCommand(options: { json?: boolean }, env: Env): Promise<number> {
   const { modelsDir } = loadConfig(env).model;

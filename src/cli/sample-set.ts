@@ -3,7 +3,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { x as extractTar } from "tar";
-import { DownloadError, downloadFile, HubUnreachableError } from "../models/pull.js";
+import { DownloadError, downloadFile, HubUnreachableError } from "../model-tooling/pull.js";
 
 export const SAMPLE_SET_URL = "https://github.com/milvus-io/bootcamp/releases/download/data/amazon_reviews_2023_subset.tar.gz";
 export const SAMPLE_QUERY_URL = "https://github.com/milvus-io/bootcamp/releases/download/data/leopard.jpg";

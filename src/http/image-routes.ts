@@ -1,10 +1,9 @@
-// Serves stored originals and thumbnails. Names are validated against the content-hash pattern, so
-// no request can name a file outside the store; the bytes behind a name never change, hence "immutable".
-import { Router, type Response } from "express";
-import { MIME_TYPES, type ImageFormat } from "../services/image-decode.js";
-import { EXTENSIONS, IMAGE_ID, ImageStore, THUMBNAIL_TYPE } from "../services/image-store.service.js";
+// Serves stored originals and thumbnails, streamed from the image store. The bytes behind a name never
+// change (the name is their hash), hence "immutable" and the id as ETag.
+import { pipeline } from "node:stream/promises";
+import { Router, type Request, type Response } from "express";
+import type { ImageStore, StoredFile } from "../services/image-store.service.js";
 
-const FORMAT_BY_EXTENSION = new Map(Object.entries(EXTENSIONS).map(([format, ext]) => [ext, format as ImageFormat]));
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
 export function imageRoutes(store: ImageStore): Router {
@@ -13,18 +12,7 @@ export function imageRoutes(store: ImageStore): Router {
   router.get("/images/:file", async (req, res, next) => {
     try {
       const [id, ext] = req.params.file.split(".", 2);
-      if (!IMAGE_ID.test(id)) return notFound(res);
-      let found: { file: string; format: ImageFormat } | undefined;
-      if (ext !== undefined) {
-        const format = FORMAT_BY_EXTENSION.get(ext.toLowerCase());
-        if (!format) return notFound(res);
-        const file = store.resolve(ImageStore.keyFor(id, format));
-        found = (await store.has(ImageStore.keyFor(id, format))) ? { file, format } : undefined;
-      } else {
-        found = await store.findOriginal(id);
-      }
-      if (!found) return notFound(res);
-      send(res, found.file, MIME_TYPES[found.format]);
+      await send(req, res, `"${id}"`, await store.openOriginal(id, ext));
     } catch (err) {
       next(err);
     }
@@ -33,8 +21,7 @@ export function imageRoutes(store: ImageStore): Router {
   router.get("/thumbnails/:file", async (req, res, next) => {
     try {
       const id = req.params.file.replace(/\.webp$/, "");
-      if (!IMAGE_ID.test(id) || !(await store.has(ImageStore.thumbnailKeyFor(id)))) return notFound(res);
-      send(res, store.resolve(ImageStore.thumbnailKeyFor(id)), THUMBNAIL_TYPE);
+      await send(req, res, `"${id}-thumbnail"`, await store.openThumbnail(id));
     } catch (err) {
       next(err);
     }
@@ -43,13 +30,20 @@ export function imageRoutes(store: ImageStore): Router {
   return router;
 }
 
-function send(res: Response, file: string, contentType: string): void {
-  res.sendFile(file, {
-    headers: { "Content-Type": contentType, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff" },
-    dotfiles: "deny",
+async function send(req: Request, res: Response, etag: string, file: StoredFile | undefined): Promise<void> {
+  if (!file) {
+    res.status(404).json({ error: { code: "NOT_FOUND", message: "No such image" } });
+    return;
+  }
+  res.set({ "Content-Type": file.contentType, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff", ETag: etag });
+  if (req.headers["if-none-match"] === etag || req.method === "HEAD") {
+    file.body.destroy();
+    res.status(req.method === "HEAD" ? 200 : 304).set("Content-Length", String(file.size)).end();
+    return;
+  }
+  res.set("Content-Length", String(file.size));
+  // A client that goes away mid-download is not an error of ours.
+  await pipeline(file.body, res).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ERR_STREAM_PREMATURE_CLOSE") throw err;
   });
-}
-
-function notFound(res: Response): void {
-  res.status(404).json({ error: { code: "NOT_FOUND", message: "No such image" } });
 }

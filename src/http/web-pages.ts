@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Response } from "express";
-import { REPO_ROOT } from "../models/repo-paths.js";
+import { REPO_ROOT } from "../model-tooling/repo-paths.js";
 
 export const WEB_DIR = path.join(REPO_ROOT, "dist", "web");
 

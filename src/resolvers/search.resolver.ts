@@ -1,6 +1,7 @@
 import { Arg, Ctx, Float, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
+import { panoramaUrl } from "../http/public-urls.js";
 import { RankedResult } from "../schema/ranked-result.type.js";
 import { SearchFilter } from "../schema/search-filter.input.js";
 import { SearchHit } from "../schema/search-hit.type.js";
@@ -37,7 +38,7 @@ export class SearchResolver {
       hits: result.hits.map(toHit),
       ranking: result.ranking.map(toHit),
       best: result.best ? toHit(result.best) : null,
-      panoramaUrl: result.panoramaId ? `${ctx.baseUrl}/panoramas/${result.panoramaId}` : null,
+      panoramaUrl: result.panoramaId ? panoramaUrl(ctx.baseUrl, result.panoramaId) : null,
     };
   }
 

@@ -1,15 +1,13 @@
 // Maps a stored record to the GraphQL Image a client sees, with absolute URLs.
 import type { Image } from "../schema/image.type.js";
-import { EXTENSIONS } from "../services/image-store.service.js";
-import type { ImageFormat } from "../services/image-decode.js";
-import type { ImageRecord } from "../services/vector-store.service.js";
+import { imageUrl, thumbnailUrl } from "../http/public-urls.js";
+import type { ImageRecord } from "../services/image-record.js";
 
 export function toImage(record: ImageRecord, baseUrl: string): Image {
-  const ext = EXTENSIONS[record.format as ImageFormat] ?? record.format;
   return {
     id: record.id,
-    url: `${baseUrl}/images/${record.id}.${ext}`,
-    thumbnailUrl: `${baseUrl}/thumbnails/${record.id}.webp`,
+    url: imageUrl(baseUrl, record.id, record.format),
+    thumbnailUrl: thumbnailUrl(baseUrl, record.id),
     width: record.width,
     height: record.height,
     format: record.format,

@@ -1,6 +1,4 @@
-// Turns a user's catalogue filter into a Milvus boolean expression. Every value goes through
-// JSON.stringify and every key through a whitelist, so user input can never change the expression's shape.
-import { BadUserInputError } from "../errors.js";
+// A user's catalogue filter as a value; the vector-store adapter turns it into its own query language.
 
 export type MetadataValue = string | number | boolean;
 
@@ -10,50 +8,4 @@ export interface CatalogFilter {
   metadata?: Record<string, MetadataValue | MetadataValue[]>;
   createdAfter?: Date;
   createdBefore?: Date;
-}
-
-const KEY = /^[A-Za-z0-9_-]{1,64}$/;
-
-export function toMilvusExpression(filter: CatalogFilter | undefined, extra: string[] = []): string {
-  const clauses = [...extra];
-  if (!filter) return clauses.join(" and ");
-  if (filter.format) clauses.push(`format == ${JSON.stringify(filter.format.toLowerCase() === "jpg" ? "jpeg" : filter.format.toLowerCase())}`);
-  if (filter.createdAfter) clauses.push(`created_at > ${millis(filter.createdAfter, "createdAfter")}`);
-  if (filter.createdBefore) clauses.push(`created_at < ${millis(filter.createdBefore, "createdBefore")}`);
-  for (const [key, value] of Object.entries(filter.metadata ?? {})) {
-    const field = metadataPath(key);
-    if (Array.isArray(value)) {
-      if (value.length === 0) throw new BadUserInputError(`Metadata filter ${JSON.stringify(key)} has an empty list`);
-      clauses.push(`${field} in [${value.map((v) => literal(key, v)).join(", ")}]`);
-    } else {
-      clauses.push(`${field} == ${literal(key, value)}`);
-    }
-  }
-  return clauses.join(" and ");
-}
-
-function metadataPath(key: string): string {
-  const parts = key.split(".");
-  if (parts.length > 4 || !parts.every((p) => KEY.test(p))) {
-    throw new BadUserInputError(
-      `Metadata filter key ${JSON.stringify(key)} is not allowed: use letters, digits, "_" and "-", with "." between nested keys`,
-      { field: "filter.metadata" },
-    );
-  }
-  return `metadata${parts.map((p) => `[${JSON.stringify(p)}]`).join("")}`;
-}
-
-function literal(key: string, value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  if (typeof value === "boolean") return value ? "true" : "false";
-  throw new BadUserInputError(`Metadata filter ${JSON.stringify(key)} must be a string, a finite number, a boolean, or a list of them`, {
-    field: "filter.metadata",
-  });
-}
-
-function millis(date: Date, field: string): number {
-  const ms = date.getTime();
-  if (!Number.isFinite(ms)) throw new BadUserInputError(`${field} is not a valid date`, { field });
-  return ms;
 }

@@ -1,11 +1,12 @@
 // The catalogue: an image is stored, embedded and indexed as one unit, and identified by its content hash.
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { toMilvusExpression, type CatalogFilter } from "./catalog-filter.js";
+import type { CatalogFilter } from "./catalog-filter.js";
 import type { EmbeddingService } from "./embedding/index.js";
-import { inspectImage, type DecodeLimits } from "./image-decode.js";
-import { IMAGE_ID, ImageStore, contentHash } from "./image-store.service.js";
-import type { ImageRecord, VectorHit, VectorStore } from "./vector-store.service.js";
+import { contentHash, decodeImage, type DecodeLimits } from "./image-decode.js";
+import { IMAGE_ID, ImageStore } from "./image-store.service.js";
+import type { ImageRecord, ImageRow, VectorHit } from "./image-record.js";
+import type { ImageCollection } from "./milvus/image.collection.js";
 
 /** Milvus caps a JSON field at 64 KiB; we keep well inside it. */
 export const MAX_METADATA_BYTES = 32 * 1024;
@@ -16,7 +17,7 @@ export interface AddedImage {
   created: boolean;
 }
 
-export type PreparedRow = ImageRecord & { vector: Float32Array };
+export type PreparedRow = ImageRow;
 
 /** Either the image was already stored, or here is the row to write. */
 export type PreparedImage = { existing: ImageRecord; row?: undefined } | { existing?: undefined; row: PreparedRow };
@@ -32,7 +33,7 @@ export class CatalogService {
 
   constructor(
     private readonly deps: {
-      vectors: VectorStore;
+      vectors: ImageCollection;
       images: ImageStore;
       embedder: EmbeddingService;
       limits: DecodeLimits;
@@ -67,20 +68,20 @@ export class CatalogService {
 
   private async prepareOnce(id: string, bytes: Buffer, metadata: Record<string, unknown>): Promise<PreparedImage> {
     const { vectors, images, embedder, limits } = this.deps;
-    const info = await inspectImage(bytes, limits);
-    const [existing] = await vectors.get([id]);
+    // Bytes already stored passed the gate once: no need to decode them again.
+    const existing = await vectors.find(id);
     if (existing) return { existing };
-    const vector = await embedder.embedImage(bytes);
-    const storageKey = await images.put(id, bytes, info.format);
+    const image = await decodeImage(bytes, limits, id);
+    const vector = await embedder.embedImage(image);
+    const storageKey = await images.put(image);
     return {
       row: {
         id,
-        contentHash: id,
         storageKey,
-        width: info.width,
-        height: info.height,
-        format: info.format,
-        bytes: info.bytes,
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        bytes: bytes.length,
         metadata,
         createdAt: new Date(),
         vector,
@@ -95,8 +96,7 @@ export class CatalogService {
 
   async find(id: string): Promise<ImageRecord | undefined> {
     if (!IMAGE_ID.test(id)) return undefined;
-    const [record] = await this.deps.vectors.get([id]);
-    return record;
+    return this.deps.vectors.find(id);
   }
 
   async get(id: string): Promise<ImageRecord> {
@@ -110,16 +110,16 @@ export class CatalogService {
       throw new BadUserInputError("first must be between 1 and 1000", { field: "first" });
     }
     const after = options.after ? decodeCursor(options.after) : undefined;
-    return this.deps.vectors.list({ first: options.first, after, expression: toMilvusExpression(options.filter) || undefined });
+    return this.deps.vectors.list({ first: options.first, after, filter: options.filter });
   }
 
   /** Nearest catalogue images to a query vector, by cosine similarity. */
-  nearest(vector: Float32Array, options: { limit: number; expression?: string }): Promise<VectorHit[]> {
+  nearest(vector: Float32Array, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
     return this.deps.vectors.search(vector, options);
   }
 
   async count(filter?: CatalogFilter): Promise<number> {
-    return this.deps.vectors.count(toMilvusExpression(filter) || undefined);
+    return this.deps.vectors.count(filter);
   }
 
   /** Removes the vector, then the files: a crash in between leaves an unreferenced file, never a dangling vector. */

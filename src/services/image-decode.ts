@@ -1,5 +1,6 @@
 // The gate every untrusted image passes before anything else sees it: sharp with pixel limits,
 // strict decoding, and a short list of formats we accept.
+import { createHash } from "node:crypto";
 import sharp, { type Metadata, type Sharp } from "sharp";
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors.js";
 
@@ -18,14 +19,6 @@ export const MIME_TYPES: Record<ImageFormat, string> = {
 
 export interface DecodeLimits {
   maxPixels: number;
-}
-
-export interface ImageInfo {
-  format: ImageFormat;
-  /** Size as a person sees it, after EXIF orientation. */
-  width: number;
-  height: number;
-  bytes: number;
 }
 
 /**
@@ -71,15 +64,30 @@ export async function readImageHeader(input: Buffer, limits: DecodeLimits): Prom
   return { meta, format, width: swapped ? height : width, height: swapped ? width : height };
 }
 
-/** Reads the header and fully decodes once, so a corrupt body is caught here and not later. */
-export async function inspectImage(input: Buffer, limits: DecodeLimits): Promise<ImageInfo> {
-  const { format, width, height } = await readImageHeader(input, limits);
+/** The catalogue id of an image: the sha256 of its bytes, so the same picture is stored once. */
+export function contentHash(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * The one decode: header checks, then the pixels, upright and in sRGB. A corrupt or truncated body fails
+ * here with UNSUPPORTED_MEDIA_TYPE, before anything is stored or embedded. `id` skips re-hashing bytes
+ * whose id is already known (a catalogue image used as a query).
+ */
+export async function decodeImage(bytes: Buffer, limits: DecodeLimits, id?: string): Promise<DecodedImage> {
+  const { format } = await readImageHeader(bytes, limits);
   try {
-    await openImage(input, limits).raw().toBuffer({ resolveWithObject: false });
+    const { data, info } = await openImage(bytes, limits).toColourspace("srgb").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 && info.channels !== 4) throw new Error(`unexpected ${info.channels}-channel layout`);
+    return { id: id ?? contentHash(bytes), bytes, format, width: info.width, height: info.height, channels: info.channels, pixels: data };
   } catch (err) {
     throw new UnsupportedMediaTypeError(`The image could not be decoded: ${describeSharpError(err)}`);
   }
-  return { format, width, height, bytes: input.length };
+}
+
+/** A sharp pipeline over decoded pixels (no second decode). */
+export function fromPixels(image: DecodedImage): Sharp {
+  return sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: image.channels } });
 }
 
 function normaliseFormat(format: string | undefined): ImageFormat | undefined {

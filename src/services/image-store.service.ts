@@ -1,10 +1,9 @@
-// Originals and thumbnails on disk, content-addressed by sha256: the id is the hash, so a path built
-// from a request can only ever name a file inside the store.
-import { createHash, randomUUID } from "node:crypto";
-import fs from "node:fs/promises";
-import path from "node:path";
-import type { ImageFormat } from "./image-decode.js";
-import { openImage } from "./image-decode.js";
+// Originals and thumbnails, content-addressed by sha256: the id is the hash, so a key built from a
+// request can only ever name an image of the store. The only code that knows how keys are laid out.
+import type { Readable } from "node:stream";
+import { fromPixels, MIME_TYPES, type DecodedImage, type ImageFormat } from "./image-decode.js";
+import { UpstreamUnavailableError } from "../errors.js";
+import type { BlobStore } from "./storage/blob-store.js";
 
 export const IMAGE_ID = /^[0-9a-f]{64}$/;
 
@@ -19,78 +18,81 @@ export const EXTENSIONS: Record<ImageFormat, string> = {
   heif: "heic",
 };
 
+const FORMAT_BY_EXTENSION = new Map(Object.entries(EXTENSIONS).map(([format, ext]) => [ext, format as ImageFormat]));
+
 export const THUMBNAIL_TYPE = "image/webp";
 
-export function contentHash(bytes: Buffer): string {
-  return createHash("sha256").update(bytes).digest("hex");
+export interface StoredFile {
+  body: Readable;
+  size: number;
+  contentType: string;
 }
 
 export class ImageStore {
   constructor(
-    readonly root: string,
-    private readonly options: { thumbnailSize: number; maxPixels: number },
+    readonly blobs: BlobStore,
+    private readonly options: { thumbnailSize: number },
   ) {}
 
-  /** Relative key of an original: shards by the first two hex digits so no folder grows huge. */
+  /** Key of an original: sharded by the first two hex digits so no folder grows huge. */
   static keyFor(id: string, format: ImageFormat): string {
-    return path.posix.join("originals", id.slice(0, 2), `${id}.${EXTENSIONS[format]}`);
+    return `originals/${id.slice(0, 2)}/${id}.${EXTENSIONS[format]}`;
   }
 
-  static thumbnailKeyFor(id: string): string {
-    return path.posix.join("thumbnails", id.slice(0, 2), `${id}.webp`);
+  private static thumbnailKeyFor(id: string): string {
+    return `thumbnails/${id.slice(0, 2)}/${id}.webp`;
   }
 
-  /** Absolute path for a key, refusing anything that would leave the store. */
-  resolve(key: string): string {
-    const full = path.resolve(this.root, key);
-    if (!full.startsWith(path.resolve(this.root) + path.sep)) throw new Error(`Storage key escapes the store: ${key}`);
-    return full;
-  }
-
-  /** Writes the original and its thumbnail atomically (temp file + rename); idempotent. */
-  async put(id: string, bytes: Buffer, format: ImageFormat): Promise<string> {
-    const key = ImageStore.keyFor(id, format);
+  /** Writes the original and its thumbnail (drawn from the decoded pixels; transparency kept); idempotent. Returns the original's key. */
+  async put(image: DecodedImage): Promise<string> {
     const size = this.options.thumbnailSize;
-    const thumbnail = await openImage(bytes, this.options)
-      .resize(size, size, { fit: "inside", withoutEnlargement: true })
-      .flatten({ background: "#ffffff" })
-      .webp({ quality: 80 })
-      .toBuffer();
-    await writeAtomic(this.resolve(key), bytes);
-    await writeAtomic(this.resolve(ImageStore.thumbnailKeyFor(id)), thumbnail);
+    const thumbnail = await fromPixels(image).resize(size, size, { fit: "inside", withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+    const key = ImageStore.keyFor(image.id, image.format);
+    try {
+      await this.blobs.put(key, image.bytes);
+      await this.blobs.put(ImageStore.thumbnailKeyFor(image.id), thumbnail);
+    } catch (err) {
+      // Not this image's fault (a full disk, a read-only mount, a bucket refusing writes): a typed outage,
+      // so an ingest job stops with this message instead of failing every item after it.
+      const why = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+      throw new UpstreamUnavailableError("image-store", `Cannot write to the image store (${this.blobs.description}): ${why}`);
+    }
     return key;
   }
 
-  async remove(id: string, key: string): Promise<void> {
-    await fs.rm(this.resolve(key), { force: true });
-    await fs.rm(this.resolve(ImageStore.thumbnailKeyFor(id)), { force: true });
+  /** The original's bytes; undefined if the file is gone. */
+  readOriginal(key: string): Promise<Buffer | undefined> {
+    return this.blobs.read(key);
   }
 
-  async has(key: string): Promise<boolean> {
-    return fs.access(this.resolve(key)).then(
-      () => true,
-      () => false,
-    );
-  }
-
-  /** Finds an original by id alone, for URLs that leave out the extension. */
-  async findOriginal(id: string): Promise<{ file: string; format: ImageFormat } | undefined> {
-    for (const format of Object.keys(EXTENSIONS) as ImageFormat[]) {
-      const file = this.resolve(ImageStore.keyFor(id, format));
-      if (await fs.access(file).then(() => true, () => false)) return { file, format };
+  /** The original by id, for /images/:id[.ext]; without an extension, whichever format is stored. */
+  async openOriginal(id: string, extension?: string): Promise<StoredFile | undefined> {
+    if (!IMAGE_ID.test(id)) return undefined;
+    const formats = extension === undefined ? (Object.keys(EXTENSIONS) as ImageFormat[]) : [FORMAT_BY_EXTENSION.get(extension.toLowerCase())];
+    for (const format of formats) {
+      if (!format) continue;
+      const found = await this.blobs.stream(ImageStore.keyFor(id, format));
+      if (found) return { body: found.body, size: found.size, contentType: MIME_TYPES[format] };
     }
     return undefined;
   }
-}
 
-async function writeAtomic(file: string, bytes: Buffer): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${randomUUID()}.tmp`;
-  try {
-    await fs.writeFile(temp, bytes);
-    await fs.rename(temp, file);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw err;
+  async openThumbnail(id: string): Promise<StoredFile | undefined> {
+    if (!IMAGE_ID.test(id)) return undefined;
+    const found = await this.blobs.stream(ImageStore.thumbnailKeyFor(id));
+    return found && { body: found.body, size: found.size, contentType: THUMBNAIL_TYPE };
+  }
+
+  async remove(id: string, key: string): Promise<void> {
+    await this.blobs.delete(key);
+    await this.blobs.delete(ImageStore.thumbnailKeyFor(id));
+  }
+
+  /** Every stored original as (id, key), for reconciling the store with the vectors. */
+  async *originals(): AsyncIterable<{ id: string; key: string }> {
+    for await (const { key } of this.blobs.list("originals/")) {
+      const id = key.slice(key.lastIndexOf("/") + 1).split(".")[0];
+      if (IMAGE_ID.test(id)) yield { id, key };
+    }
   }
 }

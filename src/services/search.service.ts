@@ -1,17 +1,16 @@
 // The searches: text, image, an image already in the catalogue, and the composed image + instruction
 // search that ends with a vision LLM reranking a numbered panorama of the candidates.
 import { performance } from "node:perf_hooks";
-import fs from "node:fs/promises";
-import { BadUserInputError } from "../errors.js";
+import { BadUserInputError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { toMilvusExpression, type CatalogFilter } from "./catalog-filter.js";
+import type { CatalogFilter } from "./catalog-filter.js";
 import type { CatalogService } from "./catalog.service.js";
 import type { EmbeddingService } from "./embedding/index.js";
-import { inspectImage, type DecodeLimits } from "./image-decode.js";
-import { contentHash, type ImageStore } from "./image-store.service.js";
+import { decodeImage, type DecodedImage, type DecodeLimits } from "./image-decode.js";
+import type { ImageStore } from "./image-store.service.js";
 import type { PanoramaService } from "./panorama/index.js";
 import type { RerankService } from "./rerank/index.js";
-import type { ImageRecord, VectorHit } from "./vector-store.service.js";
+import type { ImageRecord, VectorHit } from "./image-record.js";
 
 export const MAX_LIMIT = 100;
 export const MAX_INSTRUCTION_CHARS = 2000;
@@ -75,16 +74,15 @@ export class SearchService {
 
   async byImage(image: Buffer, options: SearchOptions): Promise<Hit[]> {
     checkOptions(options);
-    await inspectImage(image, this.deps.limits);
-    return this.nearest(await this.deps.embedder.embedImage(image), options);
+    return this.nearest(await this.deps.embedder.embedImage(await decodeImage(image, this.deps.limits)), options);
   }
 
   /** Images like a catalogue image, without uploading it again; the image itself is left out. */
   async similarTo(imageId: string, options: SearchOptions): Promise<Hit[]> {
     checkOptions(options);
     const record = await this.deps.catalog.get(imageId);
-    const bytes = await this.readOriginal(record);
-    const hits = await this.nearest(await this.deps.embedder.embedImage(bytes), { ...options, limit: options.limit + 1 });
+    const image = await this.decodeStored(record);
+    const hits = await this.nearest(await this.deps.embedder.embedImage(image), { ...options, limit: options.limit + 1 });
     return rank(hits.filter((h) => h.record.id !== imageId).slice(0, options.limit));
   }
 
@@ -118,24 +116,24 @@ export class SearchService {
       panoramaId: null,
       timings: { embedMs, searchMs, rerankMs: 0, totalMs: 0 },
     };
-    // With no LLM configured there is nobody to show a panorama to: skip drawing it.
-    const rerankOff = this.deps.reranker.disabledReason;
-    if (query.rerank && rerankOff) result.rerankError = rerankOff;
-    else if (query.rerank && hits.length > 0) await this.rerankInto(result, image);
-    else if (query.rerank) result.rerankError = "no candidates to rerank";
+    if (query.rerank) await this.rerankInto(result, image);
     result.timings.totalMs = performance.now() - started;
     return result;
   }
 
-  private async rerankInto(result: ComposedResult, queryImage: Buffer): Promise<void> {
+  private async rerankInto(result: ComposedResult, queryImage: DecodedImage): Promise<void> {
     const started = performance.now();
-    const candidates = await Promise.all(result.hits.map((h) => this.readOriginal(h.record)));
-    const panorama = await this.deps.panorama.draw(queryImage, candidates);
-    result.panoramaId = panorama.id;
+    // The reranker asks for the panorama only when an LLM will read it (none configured: none drawn).
+    const panorama = async () => {
+      const candidates = result.hits.map((h) => ({ id: h.record.id, load: () => this.decodeStored(h.record).catch(() => undefined) }));
+      const drawn = await this.deps.panorama.panoramaFor(queryImage, candidates);
+      result.panoramaId = drawn.id;
+      return drawn.jpeg;
+    };
     const outcome = await this.deps.reranker.rerank({
       instruction: result.instruction,
-      queryImageHash: contentHash(queryImage),
-      panorama: panorama.jpeg,
+      queryImageHash: queryImage.id,
+      panorama,
       candidates: result.hits.map((h) => ({ id: h.record.id, metadata: h.record.metadata })),
     });
     result.ranking = rank(outcome.order.map((i) => result.hits[i]));
@@ -144,25 +142,28 @@ export class SearchService {
     result.reranked = outcome.reranked;
     result.rerankError = outcome.error;
     result.model = outcome.model;
-    result.timings.rerankMs = performance.now() - started;
+    // Time spent with the LLM (and its panorama); 0 when none was asked.
+    if (result.panoramaId) result.timings.rerankMs = performance.now() - started;
   }
 
-  private async queryImage(query: ComposedQuery): Promise<Buffer> {
+  private async queryImage(query: ComposedQuery): Promise<DecodedImage> {
     if (query.image && query.imageId) throw new BadUserInputError("Give either image or imageId, not both", { field: "imageId" });
-    if (query.imageId) return this.readOriginal(await this.deps.catalog.get(query.imageId));
+    if (query.imageId) return this.decodeStored(await this.deps.catalog.get(query.imageId));
     if (!query.image) throw new BadUserInputError("A query image is required: upload one as image, or name a catalogue image with imageId", { field: "image" });
-    await inspectImage(query.image, this.deps.limits);
-    return query.image;
+    return decodeImage(query.image, this.deps.limits);
   }
 
   private async nearest(vector: Float32Array, options: SearchOptions): Promise<Hit[]> {
-    const found: VectorHit[] = await this.deps.catalog.nearest(vector, { limit: options.limit, expression: toMilvusExpression(options.filter) || undefined });
+    const found: VectorHit[] = await this.deps.catalog.nearest(vector, { limit: options.limit, filter: options.filter });
     const kept = options.minScore === undefined ? found : found.filter((h) => h.score >= options.minScore!);
     return rank(kept.map((h) => ({ record: h.record, score: h.score, rank: 0 })));
   }
 
-  private readOriginal(record: ImageRecord): Promise<Buffer> {
-    return fs.readFile(this.deps.images.resolve(record.storageKey));
+  /** A catalogue image decoded for use as a query or a panorama tile; its id is known, so it is not re-hashed. */
+  private async decodeStored(record: ImageRecord): Promise<DecodedImage> {
+    const bytes = await this.deps.images.readOriginal(record.storageKey);
+    if (!bytes) throw new NotFoundError("Image file", record.id);
+    return decodeImage(bytes, this.deps.limits, record.id);
   }
 }
 

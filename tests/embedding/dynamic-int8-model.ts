@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import onnxProto, { type onnx as OnnxTypes } from "onnx-proto";
-import { readManifest } from "../../src/models/manifest.js";
+import { readManifest } from "../../src/model-tooling/manifest.js";
 import { TEST_MODELS_DIR } from "../support/models.js";
 
 const { onnx } = onnxProto;

@@ -2,7 +2,8 @@
 // tests check shapes, determinism, wiring and batching, never retrieval quality).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddingService } from "../../src/services/embedding/index.js";
-import { makeJpeg, makePng } from "../support/images.js";
+import type { DecodedImage } from "../../src/services/image-decode.js";
+import { decoded, makeJpeg, makePng } from "../support/images.js";
 import { dot, maxAbsDiff, openGenerated, runsOf } from "./support.js";
 
 describe.each([
@@ -10,11 +11,11 @@ describe.each([
   { kind: "clip-tiny" as const, family: "clip", dimension: 48, maxTextTokens: 77 },
 ])("$kind", ({ kind, family, dimension, maxTextTokens }) => {
   let service: EmbeddingService;
-  let images: Buffer[];
+  let images: DecodedImage[];
 
   beforeAll(async () => {
     service = await openGenerated(kind, { EMBED_MAX_BATCH: "8", EMBED_MAX_WAIT_MS: "20" });
-    images = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((seed) => makeJpeg(seed, 200 + seed * 17, 150 + seed * 11)));
+    images = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(async (seed) => decoded(await makeJpeg(seed, 200 + seed * 17, 150 + seed * 11))));
   });
   afterAll(() => service?.close());
 
@@ -84,18 +85,18 @@ describe.each([
   });
 
   it("embeds PNGs with transparency and odd sizes", async () => {
-    const v = await service.embedImage(await makePng(3, 7, 500));
+    const v = await service.embedImage(await decoded(await makePng(3, 7, 500)));
     expect(v).toHaveLength(dimension);
   });
 
-  it("rejects bad images with typed errors and keeps serving", async () => {
+  it("rejects bad images at the gate with typed errors and keeps serving", async () => {
     const codeOf = (p: Promise<unknown>) => p.then(() => "resolved", (e) => e.code ?? e.message);
-    const jpeg = images[0];
+    const jpeg = images[0].bytes;
     const results = await Promise.all([
-      codeOf(service.embedImage(Buffer.alloc(0))),
-      codeOf(service.embedImage(Buffer.from("hello, I am text"))),
-      codeOf(service.embedImage(jpeg.subarray(0, Math.floor(jpeg.length / 2)))),
-      codeOf(service.embedComposed(Buffer.from("nope"), "with text")),
+      codeOf(decoded(Buffer.alloc(0)).then((d) => service.embedImage(d))),
+      codeOf(decoded(Buffer.from("hello, I am text")).then((d) => service.embedImage(d))),
+      codeOf(decoded(jpeg.subarray(0, Math.floor(jpeg.length / 2))).then((d) => service.embedImage(d))),
+      codeOf(decoded(Buffer.from("nope")).then((d) => service.embedComposed(d, "with text"))),
       service.embedImage(images[3]).then((v) => v.length),
     ]);
     expect(results).toEqual(["UNSUPPORTED_MEDIA_TYPE", "UNSUPPORTED_MEDIA_TYPE", "UNSUPPORTED_MEDIA_TYPE", "UNSUPPORTED_MEDIA_TYPE", dimension]);
@@ -104,10 +105,10 @@ describe.each([
 
 describe("limits and options", () => {
   it("refuses images over the pixel limit with PAYLOAD_TOO_LARGE", async () => {
-    const service = await openGenerated("vbge-tiny", {}, 10_000);
+    const service = await openGenerated("vbge-tiny", {});
     try {
-      await expect(service.embedImage(await makeJpeg(1, 320, 240))).rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
-      expect(await service.embedImage(await makeJpeg(1, 100, 100))).toHaveLength(64);
+      await expect(decoded(await makeJpeg(1, 320, 240), 10_000).then((d) => service.embedImage(d))).rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
+      expect(await service.embedImage(await decoded(await makeJpeg(1, 100, 100), 10_000))).toHaveLength(64);
     } finally {
       await service.close();
     }
@@ -116,7 +117,7 @@ describe("limits and options", () => {
   it("CLIP composes with imageWeight: 1 → the image vector, 0 → the text vector", async () => {
     const service = await openGenerated("clip-tiny");
     try {
-      const img = await makeJpeg(4);
+      const img = await decoded(await makeJpeg(4));
       const image = await service.embedImage(img);
       const text = await service.embedText("a red bag");
       expect(maxAbsDiff((await service.embedComposed(img, "a red bag", { imageWeight: 1 })).vector, image)).toBeLessThan(1e-6);

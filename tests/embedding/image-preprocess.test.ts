@@ -1,7 +1,12 @@
 // Preprocessing numerics against values computed here from the published CLIP/EVA constants.
 import sharp, { type Color } from "sharp";
 import { describe, expect, it } from "vitest";
-import { modelPixels, preprocessImage, resizedSize } from "../../src/services/embedding/image-preprocess.js";
+import { modelPixels as modelPixelsOf, preprocessImage as preprocessDecoded, resizedSize, type ImageSpec } from "../../src/services/embedding/image-preprocess.js";
+import { decodeImage } from "../../src/services/image-decode.js";
+
+// Bytes through the one decode, then preprocessing: the path every image takes.
+const modelPixels = async (bytes: Buffer, spec: ImageSpec, maxPixels: number) => modelPixelsOf(await decodeImage(bytes, { maxPixels }), spec);
+const preprocessImage = async (bytes: Buffer, spec: ImageSpec, maxPixels: number) => preprocessDecoded(await decodeImage(bytes, { maxPixels }), spec);
 
 const MEAN = [0.48145466, 0.4578275, 0.40821073];
 const STD = [0.26862954, 0.26130258, 0.27577711];

@@ -4,21 +4,22 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { loadEmbeddingService, type EmbeddingService } from "../../src/services/embedding/index.js";
-import { makeJpeg } from "../support/images.js";
+import type { DecodedImage } from "../../src/services/image-decode.js";
+import { decoded, makeJpeg } from "../support/images.js";
 import { ensureGeneratedModel } from "../support/models.js";
 import { dynamicInt8Copy } from "./dynamic-int8-model.js";
 import { runsOf, silentLogger } from "./support.js";
 
 describe.each(["clip-tiny", "vbge-tiny"] as const)("dynamic int8 %s", (kind) => {
   let service: EmbeddingService;
-  let images: Buffer[];
+  let images: DecodedImage[];
 
   beforeAll(async () => {
     const folder = await dynamicInt8Copy(await ensureGeneratedModel(kind));
     const config = loadConfig({ MODELS_DIR: path.dirname(folder), MODEL: path.basename(folder), ORT_INTRA_OP_THREADS: "1", EMBED_MAX_BATCH: "8", EMBED_MAX_WAIT_MS: "50" });
-    service = await loadEmbeddingService(config.model, { logger: silentLogger, maxPixels: 50_000_000 });
+    service = await loadEmbeddingService(config.model, { logger: silentLogger });
     // Bright, dark and busy images: their activations span very different ranges.
-    images = await Promise.all([0, 1, 2, 3, 4, 5].map((seed) => makeJpeg(seed * 13, 160 + seed * 9, 120 + seed * 7)));
+    images = await Promise.all([0, 1, 2, 3, 4, 5].map(async (seed) => decoded(await makeJpeg(seed * 13, 160 + seed * 9, 120 + seed * 7))));
   });
   afterAll(() => service?.close());
 

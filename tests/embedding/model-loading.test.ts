@@ -8,8 +8,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { ConfigError } from "../../src/errors.js";
-import { ensureGeneratedModelIn, GENERATOR_VERSION } from "../../src/models/generate/index.js";
-import { readManifest } from "../../src/models/manifest.js";
+import { ensureGeneratedModelIn, GENERATOR_VERSION } from "../../src/model-tooling/generate/index.js";
+import { readManifest } from "../../src/model-tooling/manifest.js";
 import { loadEmbeddingService } from "../../src/services/embedding/index.js";
 import { ensureGeneratedModel } from "../support/models.js";
 import { silentLogger } from "./support.js";
@@ -32,7 +32,7 @@ async function copyOfTinyModel(): Promise<{ modelsDir: string; folder: string }>
 }
 
 const load = (modelsDir: string, name: string, env: Record<string, string> = {}) =>
-  loadEmbeddingService(loadConfig({ MODELS_DIR: modelsDir, MODEL: name, ...env }).model, { logger: silentLogger, maxPixels: 1e6 });
+  loadEmbeddingService(loadConfig({ MODELS_DIR: modelsDir, MODEL: name, ...env }).model, { logger: silentLogger });
 
 describe("model folders", () => {
   it("a folder without model.json fails with ConfigError naming the file and the pull command", async () => {
@@ -92,7 +92,7 @@ describe("MODEL=auto", () => {
       const started = Date.now();
       const service = await loadEmbeddingService(
         loadConfig({ MODELS_DIR: modelsDir, MODEL: "auto", HF_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }).model,
-        { logger, maxPixels: 1e6 },
+        { logger },
       );
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(service.info).toMatchObject({ name: "generated-vbge-tiny", source: "generated-demo", generated: true, family: "visualized-bge" });

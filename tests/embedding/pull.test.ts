@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { DownloadError, HubUnreachableError, pullModel } from "../../src/models/pull.js";
+import { DownloadError, HubUnreachableError, pullModel } from "../../src/model-tooling/pull.js";
 import { loadEmbeddingService } from "../../src/services/embedding/index.js";
 import { ensureGeneratedModel } from "../support/models.js";
 import { silentLogger } from "./support.js";
@@ -94,7 +94,7 @@ describe("models pull", () => {
       expect((await fs.readFile(path.join(folder, f))).equals(await fs.readFile(path.join(source, f)))).toBe(true);
     }
     expect(progress.length).toBeGreaterThan(0);
-    const service = await loadEmbeddingService(loadConfig({ MODELS_DIR: modelsDir, MODEL: "tiny-clip" }).model, { logger: silentLogger, maxPixels: 1e6 });
+    const service = await loadEmbeddingService(loadConfig({ MODELS_DIR: modelsDir, MODEL: "tiny-clip" }).model, { logger: silentLogger });
     expect(service.info).toMatchObject({ name: "tiny-clip", dimension: 48 });
     await service.close();
 
@@ -157,7 +157,7 @@ describe("models pull", () => {
 
   it("MODEL=auto pulls the default model when the hub has it", async () => {
     const modelsDir = await modelsDirWithManifest("clip-vit-base-patch32");
-    const service = await loadEmbeddingService(loadConfig({ MODELS_DIR: modelsDir, MODEL: "auto", HF_ENDPOINT: hub.endpoint }).model, { logger: silentLogger, maxPixels: 1e6 });
+    const service = await loadEmbeddingService(loadConfig({ MODELS_DIR: modelsDir, MODEL: "auto", HF_ENDPOINT: hub.endpoint }).model, { logger: silentLogger });
     expect(service.info).toMatchObject({ name: "clip-vit-base-patch32", source: "pulled", family: "clip" });
     await service.close();
   });

@@ -2,16 +2,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddingService } from "../../src/services/embedding/index.js";
 import { QueryEmbeddingCache } from "../../src/services/embedding/query-cache.js";
-import { makeJpeg } from "../support/images.js";
+import type { DecodedImage } from "../../src/services/image-decode.js";
+import { decoded, makeJpeg } from "../support/images.js";
 import { openGenerated, runsOf } from "./support.js";
 
 describe("query embedding cache", () => {
   let model: EmbeddingService;
-  let images: Buffer[];
+  let images: DecodedImage[];
 
   beforeAll(async () => {
     model = await openGenerated("clip-tiny", { EMBED_MAX_BATCH: "1" });
-    images = await Promise.all([1, 2, 3].map((seed) => makeJpeg(seed)));
+    images = await Promise.all([1, 2, 3].map(async (seed) => decoded(await makeJpeg(seed))));
   });
   afterAll(() => model?.close());
 
@@ -19,7 +20,7 @@ describe("query embedding cache", () => {
     const cache = new QueryEmbeddingCache(model, 8);
     const first = await cache.embedComposed(images[0], "phone case with this image theme");
     const runs = runsOf(model);
-    const again = await cache.embedComposed(Buffer.from(images[0]), "phone case with this image theme");
+    const again = await cache.embedComposed(await decoded(Buffer.from(images[0].bytes)), "phone case with this image theme");
     expect(runsOf(model)).toBe(runs);
     expect(again).toEqual(first);
     expect(first.vector).toEqual((await model.embedComposed(images[0], "phone case with this image theme")).vector);
@@ -63,9 +64,8 @@ describe("query embedding cache", () => {
 
   it("does not remember failures, and hands out copies a caller cannot spoil", async () => {
     const cache = new QueryEmbeddingCache(model, 8);
-    const broken = Buffer.from("not an image");
-    await expect(cache.embedComposed(broken, "x")).rejects.toMatchObject({ code: "UNSUPPORTED_MEDIA_TYPE" });
-    await expect(cache.embedComposed(broken, "x")).rejects.toMatchObject({ code: "UNSUPPORTED_MEDIA_TYPE" });
+    await expect(cache.embedComposed(images[0], "x", { imageWeight: 2 })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    await expect(cache.embedComposed(images[0], "x", { imageWeight: 2 })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
     expect(cache.stats).toEqual({ hits: 0, misses: 2 });
     const v = await cache.embedText("leopard");
     const kept = v.slice();

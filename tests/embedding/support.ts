@@ -2,16 +2,16 @@
 import path from "node:path";
 import { pino } from "pino";
 import { loadConfig, type Env } from "../../src/config.js";
-import type { GeneratedKind } from "../../src/models/generate/index.js";
+import type { GeneratedKind } from "../../src/model-tooling/generate/index.js";
 import { loadEmbeddingService, type EmbeddingService } from "../../src/services/embedding/index.js";
 import { ensureGeneratedModel } from "../support/models.js";
 
 export const silentLogger = pino({ level: "silent" });
 
-export async function openGenerated(kind: GeneratedKind, env: Env = {}, maxPixels = 50_000_000): Promise<EmbeddingService> {
+export async function openGenerated(kind: GeneratedKind, env: Env = {}): Promise<EmbeddingService> {
   const folder = await ensureGeneratedModel(kind);
   const config = loadConfig({ MODELS_DIR: path.dirname(folder), MODEL: path.basename(folder), ORT_INTRA_OP_THREADS: "1", ...env });
-  return loadEmbeddingService(config.model, { logger: silentLogger, maxPixels });
+  return loadEmbeddingService(config.model, { logger: silentLogger });
 }
 
 export function dot(a: Float32Array, b: Float32Array): number {

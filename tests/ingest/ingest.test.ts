@@ -38,6 +38,34 @@ async function uploadBatch(files: Array<{ bytes: Buffer; name: string }>, metada
 }
 
 describe("ingestImages", () => {
+  it("stops the job with a typed message when the image store cannot be written, instead of failing every item", async () => {
+    const store = await startTestServer({ env: { INGEST_CONCURRENCY: "2" } });
+    try {
+      // A file where the originals folder should be: no write can succeed (chmod would not stop root).
+      const images = path.join(store.dataDir, "images");
+      await fs.mkdir(images, { recursive: true });
+      await fs.writeFile(path.join(images, "originals"), "not a folder");
+      const files = await Promise.all(Array.from({ length: 12 }, async (_, i) => ({ bytes: await makeJpeg(600 + i), name: `s${i}.jpg` })));
+      const form = new FormData();
+      form.append("operations", JSON.stringify({ query: INGEST_IMAGES, variables: { files: files.map(() => null) } }));
+      form.append("map", JSON.stringify(Object.fromEntries(files.map((_, i) => [String(i), [`variables.files.${i}`]]))));
+      files.forEach((f, i) => form.append(String(i), new Blob([new Uint8Array(f.bytes)]), f.name));
+      const res = await fetch(`${store.url}/graphql`, { method: "POST", headers: { "apollo-require-preflight": "true" }, body: form });
+      const job = ((await res.json()) as any).data.ingestImages;
+      const { events } = await collect(wsClient(store.url), PROGRESS, { jobId: job.id });
+      const final = events.at(-1).ingestProgress;
+      expect(final.status).toBe("FAILED");
+      expect(final.message).toMatch(/^Stopped: Cannot write to the image store .*: (ENOTDIR|EEXIST)/);
+      expect(final.errors.length).toBeGreaterThan(0);
+      for (const e of final.errors) expect(e.code).toBe("UPSTREAM_UNAVAILABLE");
+      // At most the items already in flight fail; the rest are left for a rerun.
+      expect(final.failed).toBeLessThanOrEqual(2);
+      expect(final.processed).toBeLessThan(12);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("reports each item of a mixed batch, streams ordered progress, and ends with the stored job's state", async () => {
     const valid = await makeJpeg(101);
     const other = await makeJpeg(102);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
 import { drawPanorama } from "../../src/services/panorama/draw-panorama.js";
 import { RerankService, type RerankRequest } from "../../src/services/rerank/index.js";
-import { makeJpeg } from "../support/images.js";
+import { decoded, makeJpeg } from "../support/images.js";
 import { panoramaOf, promptOf, startOpenAIStub, type OpenAIStub } from "../support/openai-stub-server.js";
 
 const logger = pino({ level: "silent" });
@@ -17,12 +17,12 @@ function rerankConfig(overrides: Partial<Config["rerank"]> = {}): Config["rerank
 
 beforeAll(async () => {
   stub = await startOpenAIStub();
-  const candidates = await Promise.all([2, 3, 4, 5].map((s) => makeJpeg(s)));
-  const panorama = await drawPanorama(await makeJpeg(1), candidates, 50_000_000);
+  const candidates = await Promise.all([2, 3, 4, 5].map(async (s) => decoded(await makeJpeg(s))));
+  const panorama = await drawPanorama(await decoded(await makeJpeg(1)), candidates);
   request = {
     instruction: "phone case with this image theme",
     queryImageHash: "a".repeat(64),
-    panorama: panorama.jpeg,
+    panorama: async () => panorama.jpeg,
     candidates: [
       { id: "img-0", metadata: { title: "Leopard print phone case", reviews: [{ text: "x".repeat(5000) }], description: "y".repeat(500) } },
       { id: "img-1", metadata: { title: "Blue mug" } },

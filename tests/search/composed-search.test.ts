@@ -1,5 +1,7 @@
 // searchComposed end to end: a real multipart upload, real Milvus Lite, a generated model, and the LLM
 // rerank against a loopback OpenAI-compatible server.
+import fs from "node:fs/promises";
+import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeJpeg, makePng } from "../support/images.js";
@@ -88,8 +90,12 @@ describe("searchComposed", () => {
     stub.script({ content: "Ranked list: [1, 0]\nReasons: cached pick" });
     const image = await makeJpeg(8);
     const first = await composed({ instruction: "same again", limit: 2 }, image);
+    const panoramas = await fs.readdir(path.join(server.dataDir, "panoramas"));
     const second = await composed({ instruction: "same again", limit: 2 }, image);
     expect(stub.requests).toHaveLength(1);
+    // The cached answer comes with the panorama already drawn: no second file (one per search was 3.4 GB/h under load).
+    expect(second.data!.searchComposed.panoramaUrl).toBe(first.data!.searchComposed.panoramaUrl);
+    expect(await fs.readdir(path.join(server.dataDir, "panoramas"))).toEqual(panoramas);
     expect(second.data!.searchComposed.ranking).toEqual(first.data!.searchComposed.ranking);
     expect(second.data!.searchComposed.explanation).toBe("cached pick");
   });

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { isAlive } from "../../src/services/db-file-lock.js";
-import { REPO_ROOT } from "../../src/models/repo-paths.js";
+import { REPO_ROOT } from "../../src/model-tooling/repo-paths.js";
 import { tempDir, testEnv } from "../support/server.js";
 
 describe("the server process", () => {

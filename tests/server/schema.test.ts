@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { printAppSchema } from "../../src/schema/print.js";
+import { printAppSchema } from "../../src/graphql/print-schema.js";
 
 describe("the committed schema", () => {
   it("matches the type-graphql classes (run `npm run schema` after changing the API)", async () => {

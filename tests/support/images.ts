@@ -1,5 +1,6 @@
 // Real images for tests, made with sharp so every test knows exactly what it uploads.
 import sharp from "sharp";
+import { decodeImage, type DecodedImage } from "../../src/services/image-decode.js";
 
 /** A JPEG whose pixels depend on `seed`, so different seeds give different bytes and different embeddings. */
 export async function makeJpeg(seed: number, width = 320, height = 240): Promise<Buffer> {
@@ -18,4 +19,9 @@ export async function makeJpeg(seed: number, width = 320, height = 240): Promise
 
 export async function makePng(seed: number, width = 64, height = 48): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 4, background: { r: seed * 40, g: 120, b: 200, alpha: 0.5 } } }).png().toBuffer();
+}
+
+/** Bytes through the server's one decode, as every embedder, thumbnail and panorama receives them. */
+export function decoded(bytes: Buffer, maxPixels = 50_000_000): Promise<DecodedImage> {
+  return decodeImage(bytes, { maxPixels });
 }

@@ -1,7 +1,7 @@
 // Generated model folders for tests, cached under <repo>/.cache/models and rebuilt when the generator changes.
 import path from "node:path";
-import { ensureGeneratedModelIn, type GeneratedKind } from "../../src/models/generate/index.js";
-import { REPO_ROOT } from "../../src/models/repo-paths.js";
+import { ensureGeneratedModelIn, type GeneratedKind } from "../../src/model-tooling/generate/index.js";
+import { REPO_ROOT } from "../../src/model-tooling/repo-paths.js";
 
 export const TEST_MODELS_DIR = path.join(REPO_ROOT, ".cache", "models");
 /** Published tokenizer files that ship in the repository (models/tokenizers/README.md). */

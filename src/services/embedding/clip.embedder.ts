@@ -1,7 +1,8 @@
 // CLIP: separate image and text towers; a composed query is normalise(w·image + (1−w)·text).
-import type { ModelManifest } from "../../models/manifest.js";
+import type { ModelManifest } from "../../model-tooling/manifest.js";
 import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
 import { GraphRunner, graphOptions } from "./graph-runner.js";
+import type { DecodedImage } from "../image-decode.js";
 import { preprocessImage } from "./image-preprocess.js";
 import { assertImageWeight, assertText } from "./input-checks.js";
 import type { ModelRuntime } from "./model-folder.js";
@@ -43,8 +44,8 @@ export class ClipEmbedder implements EmbeddingService {
     await Promise.all([this.vision.session(), this.text.session()]);
   }
 
-  async embedImage(image: Buffer): Promise<Float32Array> {
-    return this.vision.embed(await preprocessImage(image, this.manifest.image, this.runtime.maxPixels));
+  async embedImage(image: DecodedImage): Promise<Float32Array> {
+    return this.vision.embed(await preprocessImage(image, this.manifest.image));
   }
 
   async embedText(text: string): Promise<Float32Array> {
@@ -52,7 +53,7 @@ export class ClipEmbedder implements EmbeddingService {
     return this.text.embed(this.tokenizer.encode(text, this.manifest.text.maxTokens).ids);
   }
 
-  async embedComposed(image: Buffer, instruction: string, options: { imageWeight?: number } = {}): Promise<ComposedEmbedding> {
+  async embedComposed(image: DecodedImage, instruction: string, options: { imageWeight?: number } = {}): Promise<ComposedEmbedding> {
     assertText(instruction);
     const w = options.imageWeight ?? DEFAULT_IMAGE_WEIGHT;
     assertImageWeight(w);

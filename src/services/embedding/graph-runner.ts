@@ -2,7 +2,7 @@
 // first calls share it), and each batch is one session.run whose rows go back to their callers, except in
 // graphs that quantise activations over the whole batch tensor: those run row by row, so that an item's
 // vector never depends on what it was batched with.
-import type { GraphSpec, ModelManifest } from "../../models/manifest.js";
+import type { GraphSpec, ModelManifest } from "../../model-tooling/manifest.js";
 import { DynamicBatcher, type BatcherOptions } from "./dynamic-batcher.js";
 import { graphOperators, quantisesAcrossRows } from "./onnx-ops.js";
 import { embeddingsOutput, openSession, type RuntimeOptions } from "./onnx-session.js";

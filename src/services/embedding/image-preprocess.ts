@@ -1,8 +1,7 @@
-// Untrusted image bytes → the CHW float32 tensor CLIP-style vision towers expect:
-// first frame, EXIF orientation, alpha flattened on white, sRGB 8-bit RGB, bicubic shorter-side
+// Decoded pixels → the CHW float32 tensor CLIP-style vision towers expect:
+// alpha flattened on white, bicubic shorter-side
 // resize, centre crop, (x/255 − mean)/std.
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from "../../errors.js";
-import { openImage, readImageHeader } from "../image-decode.js";
+import { fromPixels, type DecodedImage } from "../image-decode.js";
 
 export interface ImageSpec {
   size: number;
@@ -23,30 +22,22 @@ export function resizedSize(width: number, height: number, shortest: number): { 
   return { width: Math.floor((shortest * width) / height), height: shortest };
 }
 
-/** The cropped RGB pixels (HWC, 8-bit) the model sees; exported for tests and the benchmark. */
-export async function modelPixels(input: Buffer, spec: ImageSpec, maxPixels: number): Promise<Buffer> {
-  const { width, height } = await readImageHeader(input, { maxPixels });
-  const resized = resizedSize(width, height, spec.resizeShortestEdge);
+/** The cropped RGB pixels (HWC, 8-bit) the model sees, from the gate's decoded pixels; exported for tests and the benchmark. */
+export async function modelPixels(image: DecodedImage, spec: ImageSpec): Promise<Buffer> {
+  const resized = resizedSize(image.width, image.height, spec.resizeShortestEdge);
   const left = roundHalfEven((resized.width - spec.size) / 2);
   const top = roundHalfEven((resized.height - spec.size) / 2);
-  try {
-    const { data, info } = await openImage(input, { maxPixels })
-      .flatten({ background: { r: 255, g: 255, b: 255 } })
-      .toColourspace("srgb")
-      .resize(resized.width, resized.height, { fit: "fill", kernel: "cubic" })
-      .extract({ left, top, width: spec.size, height: spec.size })
-      .removeAlpha()
-      .raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || data.length !== spec.size * spec.size * 3) {
-      throw new Error(`unexpected decoded layout: ${info.width}×${info.height}×${info.channels}`);
-    }
-    return data;
-  } catch (err) {
-    const message = (err instanceof Error ? err.message : String(err)).split("\n")[0].replace(/^Input (buffer|file) /, "");
-    if (/pixel limit/i.test(message)) throw new PayloadTooLargeError(`The image is larger than the limit of ${maxPixels} pixels`, { maxPixels });
-    throw new UnsupportedMediaTypeError(`The image could not be decoded: ${message || "unknown decoder error"}`);
+  const { data, info } = await fromPixels(image)
+    .flatten({ background: { r: 255, g: 255, b: 255 } })
+    .resize(resized.width, resized.height, { fit: "fill", kernel: "cubic" })
+    .extract({ left, top, width: spec.size, height: spec.size })
+    .removeAlpha()
+    .raw({ depth: "uchar" })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || data.length !== spec.size * spec.size * 3) {
+    throw new Error(`unexpected preprocessed layout: ${info.width}×${info.height}×${info.channels}`);
   }
+  return data;
 }
 
 /** HWC uint8 RGB → CHW float32, normalised per channel through a lookup table. */
@@ -61,6 +52,6 @@ export function normalisePixels(pixels: Uint8Array, spec: ImageSpec, out = new F
   return out;
 }
 
-export async function preprocessImage(input: Buffer, spec: ImageSpec, maxPixels: number): Promise<Float32Array> {
-  return normalisePixels(await modelPixels(input, spec, maxPixels), spec);
+export async function preprocessImage(image: DecodedImage, spec: ImageSpec): Promise<Float32Array> {
+  return normalisePixels(await modelPixels(image, spec), spec);
 }

@@ -2,6 +2,7 @@
 // retrieval, or CLIP with a weighted sum), run by onnxruntime-node. See models/README.md.
 import type { Config } from "../../config.js";
 import type { Logger } from "../../logger.js";
+import type { DecodedImage } from "../image-decode.js";
 import { resolveModel } from "./resolve-model.js";
 
 export interface ModelInfo {
@@ -24,15 +25,15 @@ export interface ComposedEmbedding {
 
 export interface EmbeddingService {
   readonly info: ModelInfo;
-  embedImage(image: Buffer): Promise<Float32Array>;
+  /** The gate has decoded the image already (see image-decode.ts); nothing here decodes bytes again. */
+  embedImage(image: DecodedImage): Promise<Float32Array>;
   embedText(text: string): Promise<Float32Array>;
-  embedComposed(image: Buffer, instruction: string, options?: { imageWeight?: number }): Promise<ComposedEmbedding>;
+  embedComposed(image: DecodedImage, instruction: string, options?: { imageWeight?: number }): Promise<ComposedEmbedding>;
   close(): Promise<void>;
 }
 
 export interface EmbeddingDeps {
   logger: Logger;
-  maxPixels: number;
 }
 
 /**

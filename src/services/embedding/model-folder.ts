@@ -4,8 +4,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../config.js";
 import { ConfigError } from "../../errors.js";
-import { sha256File } from "../../models/hash-file.js";
-import { findMissingFiles, MANIFEST_FILE, presentVariant, readManifest, type ModelManifest } from "../../models/manifest.js";
+import { sha256File } from "../../model-tooling/hash-file.js";
+import { findMissingFiles, MANIFEST_FILE, presentVariant, readManifest, type ModelManifest } from "../../model-tooling/manifest.js";
 import { ClipEmbedder } from "./clip.embedder.js";
 import type { EmbeddingDeps, EmbeddingService, ModelInfo } from "./index.js";
 import type { RuntimeOptions } from "./onnx-session.js";
@@ -17,7 +17,6 @@ export interface ModelRuntime {
   options: RuntimeOptions;
   maxBatch: number;
   maxWaitMs: number;
-  maxPixels: number;
   /** Absolute path of each file role present on disk. */
   files: Record<string, string>;
   /** The thread that holds this model's sessions. */
@@ -119,7 +118,6 @@ export async function openModelFolder(
     options: { intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads, graphOptimization: config.graphOptimization },
     maxBatch: config.maxBatch,
     maxWaitMs: config.maxWaitMs,
-    maxPixels: deps.maxPixels,
     files,
     worker: new OnnxWorker(),
   };

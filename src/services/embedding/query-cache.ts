@@ -1,7 +1,7 @@
-// Query embeddings remembered in a bounded LRU, so a repeated search (same image bytes, instruction,
-// image weight, model) skips the model. Wraps the embedder the search service uses; ingest does not go
+// Query embeddings remembered in a bounded LRU, so a repeated search (same image id = sha256 of its bytes,
+// instruction, image weight, model) skips the model. Wraps the embedder the search service uses; ingest does not go
 // through it, so a bulk load never evicts what users search for.
-import { createHash } from "node:crypto";
+import type { DecodedImage } from "../image-decode.js";
 import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
 
 export class QueryEmbeddingCache implements EmbeddingService {
@@ -18,16 +18,16 @@ export class QueryEmbeddingCache implements EmbeddingService {
     return this.inner.info;
   }
 
-  embedImage(image: Buffer): Promise<Float32Array> {
-    return this.remember(`image\0${digest(image)}`, async () => ({ vector: await this.inner.embedImage(image), truncated: false, textTokens: 0 })).then((e) => e.vector);
+  embedImage(image: DecodedImage): Promise<Float32Array> {
+    return this.remember(`image\0${image.id}`, async () => ({ vector: await this.inner.embedImage(image), truncated: false, textTokens: 0 })).then((e) => e.vector);
   }
 
   embedText(text: string): Promise<Float32Array> {
     return this.remember(`text\0${text}`, async () => ({ vector: await this.inner.embedText(text), truncated: false, textTokens: 0 })).then((e) => e.vector);
   }
 
-  embedComposed(image: Buffer, instruction: string, options: { imageWeight?: number } = {}): Promise<ComposedEmbedding> {
-    const key = `composed\0${digest(image)}\0${options.imageWeight ?? "default"}\0${instruction}`;
+  embedComposed(image: DecodedImage, instruction: string, options: { imageWeight?: number } = {}): Promise<ComposedEmbedding> {
+    const key = `composed\0${image.id}\0${options.imageWeight ?? "default"}\0${instruction}`;
     return this.remember(key, () => this.inner.embedComposed(image, instruction, options));
   }
 
@@ -56,10 +56,6 @@ export class QueryEmbeddingCache implements EmbeddingService {
     // A copy: a caller that scales its vector must not change what the next caller gets.
     return { ...result, vector: result.vector.slice() };
   }
-}
-
-function digest(bytes: Buffer): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** The embedder searches use: cached when `capacity` > 0. */

@@ -2,8 +2,8 @@
 // a pull of it from HF_ENDPOINT, and finally a generated demo model with a loud warning.
 import path from "node:path";
 import type { Config } from "../../config.js";
-import { DEMO_WARNING, ensureGeneratedModelIn } from "../../models/generate/index.js";
-import { DEFAULT_MODEL, pullModel } from "../../models/pull.js";
+import { DEMO_WARNING, ensureGeneratedModelIn } from "../../model-tooling/generate/index.js";
+import { DEFAULT_MODEL, pullModel } from "../../model-tooling/pull.js";
 import type { EmbeddingDeps, EmbeddingService } from "./index.js";
 import { isModelFolderComplete, openModelFolder } from "./model-folder.js";
 

@@ -1,8 +1,9 @@
 // Visualized-BGE: image tokens and instruction tokens go through BGE's encoder together (composed.onnx);
 // image-only is composed with an empty prompt ([CLS][SEP]); text-only is plain BGE (text.onnx).
-import type { ModelManifest } from "../../models/manifest.js";
+import type { ModelManifest } from "../../model-tooling/manifest.js";
 import type { ComposedEmbedding, EmbeddingService, ModelInfo } from "./index.js";
 import { GraphRunner, graphOptions } from "./graph-runner.js";
+import type { DecodedImage } from "../image-decode.js";
 import { preprocessImage } from "./image-preprocess.js";
 import { int64Tensor, maskTensor, pixelTensor } from "./onnx-session.js";
 import type { ModelRuntime } from "./model-folder.js";
@@ -43,7 +44,7 @@ export class VisualizedBgeEmbedder implements EmbeddingService {
     await Promise.all([this.composed.session(), this.text.session()]);
   }
 
-  async embedImage(image: Buffer): Promise<Float32Array> {
+  async embedImage(image: DecodedImage): Promise<Float32Array> {
     return (await this.embedComposed(image, "")).vector;
   }
 
@@ -53,10 +54,10 @@ export class VisualizedBgeEmbedder implements EmbeddingService {
   }
 
   /** `imageWeight` has no meaning here: the encoder mixes image and text itself. */
-  async embedComposed(image: Buffer, instruction: string): Promise<ComposedEmbedding> {
+  async embedComposed(image: DecodedImage, instruction: string): Promise<ComposedEmbedding> {
     assertText(instruction);
     const { ids, truncated } = this.tokenizer.encode(instruction, this.manifest.text.maxComposedTokens);
-    const pixels = await preprocessImage(image, this.manifest.image, this.runtime.maxPixels);
+    const pixels = await preprocessImage(image, this.manifest.image);
     const vector = await this.composed.embed({ pixels, ids });
     return { vector, truncated, textTokens: ids.length };
   }

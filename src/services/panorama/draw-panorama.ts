@@ -2,6 +2,7 @@
 // border and a "query" label, then each candidate in a 300×300 tile with a black edge and its red index
 // number on white in the top-left corner. Pictures are fitted (not stretched) so shapes stay true.
 import sharp, { type OutputInfo, type OverlayOptions } from "sharp";
+import { fromPixels, type DecodedImage } from "../image-decode.js";
 import { layoutFor, type PanoramaLayout } from "./layout.js";
 import { strokeText, textWidth } from "./stroke-font.js";
 
@@ -16,24 +17,23 @@ const INDEX_PADDING = 8;
 export interface DrawnPanorama {
   jpeg: Buffer;
   layout: PanoramaLayout;
-  /** Candidates whose stored image could not be decoded; drawn as grey tiles. */
+  /** Candidates whose stored image could not be read or decoded; drawn as grey tiles. */
   unreadable: number[];
 }
 
-export async function drawPanorama(query: Buffer, candidates: Buffer[], maxPixels: number): Promise<DrawnPanorama> {
+/** `undefined` stands for a candidate whose stored image could not be read. */
+export async function drawPanorama(query: DecodedImage, candidates: (DecodedImage | undefined)[]): Promise<DrawnPanorama> {
   const layout = layoutFor(candidates.length);
   const { tile } = layout;
   const unreadable: number[] = [];
 
-  const queryTile = await fitted(query, tile - 2 * QUERY_BORDER, maxPixels).then((inner) =>
+  const queryTile = await fitted(query, tile - 2 * QUERY_BORDER).then((inner) =>
     sharp(inner.data, { raw: inner.info }).extend({ top: QUERY_BORDER, bottom: QUERY_BORDER, left: QUERY_BORDER, right: QUERY_BORDER, background: BLUE }).raw().toBuffer({ resolveWithObject: true }),
   );
   const candidateTiles = await Promise.all(
-    candidates.map(async (bytes, i) => {
-      const inner = await fitted(bytes, tile - 2 * TILE_EDGE, maxPixels).catch(() => {
-        unreadable.push(i);
-        return greyTile(tile - 2 * TILE_EDGE);
-      });
+    candidates.map(async (image, i) => {
+      if (!image) unreadable.push(i);
+      const inner = image ? await fitted(image, tile - 2 * TILE_EDGE) : await greyTile(tile - 2 * TILE_EDGE);
       return sharp(inner.data, { raw: inner.info }).extend({ top: TILE_EDGE, bottom: TILE_EDGE, left: TILE_EDGE, right: TILE_EDGE, background: "#000000" }).raw().toBuffer({ resolveWithObject: true });
     }),
   );
@@ -50,14 +50,12 @@ export async function drawPanorama(query: Buffer, candidates: Buffer[], maxPixel
   return { jpeg, layout, unreadable: unreadable.sort((a, b) => a - b) };
 }
 
-/** The image decoded (first frame, EXIF-rotated, alpha on white) and fitted into a size × size square. */
-async function fitted(bytes: Buffer, size: number, maxPixels: number): Promise<{ data: Buffer; info: OutputInfo }> {
-  return sharp(bytes, { limitInputPixels: maxPixels, failOn: "error" })
-    .rotate()
+/** The decoded image, alpha on white, fitted into a size × size square. */
+async function fitted(image: DecodedImage, size: number): Promise<{ data: Buffer; info: OutputInfo }> {
+  return fromPixels(image)
     .flatten({ background: WHITE })
     .resize(size, size, { fit: "contain", background: WHITE })
     .removeAlpha()
-    .toColourspace("srgb")
     .raw()
     .toBuffer({ resolveWithObject: true });
 }

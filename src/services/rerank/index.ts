@@ -13,8 +13,8 @@ export interface RerankRequest {
   instruction: string;
   /** sha256 of the query image, part of the cache key. */
   queryImageHash: string;
-  /** The numbered panorama (JPEG) the LLM looks at. */
-  panorama: Buffer;
+  /** The numbered panorama (JPEG) the LLM looks at; asked for only when an LLM is there to read it. */
+  panorama: () => Promise<Buffer>;
   /** In vector order; the panorama labels them 0..n-1 in this order. */
   candidates: Array<{ id: string; metadata?: Record<string, unknown> | null }>;
 }
@@ -61,13 +61,14 @@ export class RerankService {
 
     if (!this.client) return fallback(this.disabledReason!);
     if (request.candidates.length === 0) return fallback("no candidates to rerank");
+    const panorama = await request.panorama();
 
     const key = cacheKey({ queryImageHash: request.queryImageHash, instruction: request.instruction, candidateIds: request.candidates.map((c) => c.id), model: this.config.model });
     const hit = this.cache.get(key);
     if (hit) return { ...hit, reranked: true, error: null, cached: true };
 
     try {
-      const answer = await this.ask(this.client, request);
+      const answer = await this.ask(this.client, request, panorama);
       this.cache.set(key, answer);
       return { ...answer, reranked: true, error: null, cached: false };
     } catch (err) {
@@ -77,20 +78,20 @@ export class RerankService {
     }
   }
 
-  private async ask(client: OpenAI, request: RerankRequest): Promise<Answer> {
+  private async ask(client: OpenAI, request: RerankRequest, panorama: Buffer): Promise<Answer> {
     // One deadline for the whole call, retries included, so a slow LLM cannot hold a search for minutes.
     const signal = AbortSignal.timeout(this.config.timeoutMs);
     const first = this.firstFormat();
     let format: AnswerFormat = first;
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      completion = await client.chat.completions.create(this.body(request, format), { signal });
+      completion = await client.chat.completions.create(this.body(request, panorama, format), { signal });
     } catch (err) {
       if (first !== "json_schema" || this.config.responseFormat !== "auto" || !isUnsupportedResponseFormat(err)) throw err;
       this.deps.logger.info({ model: this.config.model }, "the LLM endpoint does not take json_schema; using the text format from now on");
       this.structuredOutputRefused = true;
       format = "text";
-      completion = await client.chat.completions.create(this.body(request, format), { signal });
+      completion = await client.chat.completions.create(this.body(request, panorama, format), { signal });
     }
 
     const message = completion.choices[0]?.message;
@@ -112,7 +113,7 @@ export class RerankService {
     return "json_schema";
   }
 
-  private body(request: RerankRequest, format: AnswerFormat): ChatCompletionCreateParamsNonStreaming {
+  private body(request: RerankRequest, panorama: Buffer, format: AnswerFormat): ChatCompletionCreateParamsNonStreaming {
     const prompt = buildPrompt(
       request.instruction,
       request.candidates.map((c) => c.metadata),
@@ -128,7 +129,7 @@ export class RerankService {
           role: "user",
           content: [
             { type: "text", text: prompt },
-            { type: "image_url", image_url: { url: `data:image/jpeg;base64,${request.panorama.toString("base64")}` } },
+            { type: "image_url", image_url: { url: `data:image/jpeg;base64,${panorama.toString("base64")}` } },
           ],
         },
       ],

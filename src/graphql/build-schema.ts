@@ -8,8 +8,8 @@ import { ImageResolver } from "../resolvers/image.resolver.js";
 import { IngestResolver } from "../resolvers/ingest.resolver.js";
 import { SearchResolver } from "../resolvers/search.resolver.js";
 import { StatsResolver } from "../resolvers/stats.resolver.js";
-import { RankedResult } from "./ranked-result.type.js";
-import { SearchHit } from "./search-hit.type.js";
+import { RankedResult } from "../schema/ranked-result.type.js";
+import { SearchHit } from "../schema/search-hit.type.js";
 
 export const RESOLVERS = [ImageResolver, IngestResolver, SearchResolver, StatsResolver] as const;
 

@@ -7,9 +7,9 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import getPort from "get-port";
 import { MilvusClient } from "@zilliz/milvus2-sdk-node";
-import { ConfigError } from "../errors.js";
-import type { Logger } from "../logger.js";
-import { DbFileLock, isAlive } from "./db-file-lock.js";
+import { ConfigError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { DbFileLock, isAlive } from "../db-file-lock.js";
 
 const require = createRequire(import.meta.url);
 

@@ -1,4 +1,4 @@
-// Where the repository's own files are, from this module's location (src/models or dist/models).
+// Where the repository's own files are, from this module's location (src/model-tooling or dist/model-tooling).
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,5 +1,5 @@
 import { lexicographicSortSchema, printSchema } from "graphql";
-import { buildAppSchema } from "./index.js";
+import { buildAppSchema } from "./build-schema.js";
 
 /** The schema as committed in sdk/schema.graphql: sorted, so the file only changes when the API does. */
 export async function printAppSchema(): Promise<string> {
