@@ -69,6 +69,7 @@ interface Row {
   lagP99: number;
   lagMax: number;
   textTokens?: number;
+  vectors: Float32Array[];
 }
 
 async function openService(folder: string, batch: number): Promise<EmbeddingService> {
@@ -86,9 +87,11 @@ async function measureOurs(service: EmbeddingService, images: Buffer[], instruct
   await Promise.all(images.slice(0, 4).map(call)); // warm-up
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
-  const rate = await timed(images.length, () => Promise.all(images.map(call)));
+  let results: Array<Float32Array | { vector: Float32Array }> = [];
+  const rate = await timed(images.length, async () => (results = await Promise.all(images.map(call))));
   lag.disable();
-  return { rate, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
+  const vectors = results.map((r) => (r instanceof Float32Array ? r : r.vector));
+  return { rate, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6, vectors };
 }
 
 function ids64(rows: number[][], pad: number): { ids: ort.Tensor; mask: ort.Tensor } {
@@ -193,7 +196,7 @@ async function benchFamily(kind: GeneratedKind, count: number, precision: "fp32"
           raw = 1 / (1 / raw + 1 / textRate);
         }
       }
-      rows.push({ model: kind, precision, family: manifest.family, mode, batch, ours: ours.rate, raw, tjs: mode === "image" && tjs ? await tjs(batch) : undefined, lagP99: ours.lagP99, lagMax: ours.lagMax });
+      rows.push({ model: kind, precision, family: manifest.family, mode, batch, ours: ours.rate, raw, tjs: mode === "image" && tjs ? await tjs(batch) : undefined, lagP99: ours.lagP99, lagMax: ours.lagMax, vectors: ours.vectors });
       const r = rows.at(-1)!;
       console.error(`  ${kind} ${precision} ${mode} batch ${batch}: ours ${r.ours.toFixed(2)}/s raw ${r.raw.toFixed(2)}/s${r.tjs ? ` tjs ${r.tjs.toFixed(2)}/s` : ""} lag p99 ${r.lagP99.toFixed(1)} ms`);
     }
@@ -224,14 +227,20 @@ async function preprocessingAgreement(): Promise<string> {
   return `preprocessing vs transformers.js CLIP processor (same JPEG): mean |Δ| ${(sum / ours.length).toFixed(4)}, max |Δ| ${max.toFixed(3)} (normalised units; 1/255/std ≈ 0.015)`;
 }
 
+/** Vectors are unit length: the dot product is the cosine. */
+function minCosine(a: Float32Array[], b: Float32Array[]): number {
+  return Math.min(...a.map((v, i) => v.reduce((sum, x, j) => sum + x * b[i][j], 0)));
+}
+
 function table(rows: Row[], peak: Record<"fp32" | "int8", number>): string {
-  const head = ["model", "precision", "mode", "batch", "ours/s", "raw/s", "ours÷raw", "÷fp32", "tjs/s", "ours÷tjs", "GFLOP/s", "% peak", "lag p99 ms", "lag max ms"];
+  const head = ["model", "precision", "mode", "batch", "ours/s", "raw/s", "ours÷raw", "÷fp32", "cos fp32 min", "tjs/s", "ours÷tjs", "GFLOP/s", "% peak", "lag p99 ms", "lag max ms"];
   const body = rows.map((r) => {
     const fp32 = rows.find((o) => o.precision === "fp32" && o.model === r.model && o.mode === r.mode && o.batch === r.batch);
     const gflops = (r.ours * itemFlops(r.family, r.mode, r.textTokens ?? 10)) / 1e9;
     return [
       r.model, r.precision, r.mode, String(r.batch), r.ours.toFixed(2), r.raw.toFixed(2), (r.ours / r.raw).toFixed(2),
       r.precision === "int8" && fp32 ? (r.ours / fp32.ours).toFixed(2) : "-",
+      r.precision === "int8" && fp32 ? minCosine(r.vectors, fp32.vectors).toFixed(5) : "-",
       r.tjs ? r.tjs.toFixed(2) : "-", r.tjs ? (r.ours / r.tjs).toFixed(2) : "-",
       gflops.toFixed(0), `${((100 * gflops) / peak[r.precision]).toFixed(0)} %`, r.lagP99.toFixed(1), r.lagMax.toFixed(1),
     ];
