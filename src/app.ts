@@ -22,12 +22,14 @@ import { panoramaRoutes } from "./http/panorama-routes.js";
 import { playgroundRoutes } from "./http/playground-routes.js";
 import { webRoutes } from "./http/web-routes.js";
 import { createLogger, type Logger } from "./logger.js";
+import { CatalogueResolver } from "./resolvers/catalogue.resolver.js";
 import { ImageResolver } from "./resolvers/image.resolver.js";
 import { IngestResolver } from "./resolvers/ingest.resolver.js";
 import { SearchResolver } from "./resolvers/search.resolver.js";
 import { StatsResolver } from "./resolvers/stats.resolver.js";
 import { buildAppSchema, instanceContainer } from "./graphql/build-schema.js";
 import { CatalogService } from "./services/catalog.service.js";
+import { Catalogues } from "./services/catalogues.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { withQueryCache } from "./services/embedding/query-cache.js";
 import { ImageStore } from "./services/image-store.service.js";
@@ -46,6 +48,7 @@ export interface Services {
   vectors: VectorStore;
   images: ImageStore;
   catalog: CatalogService;
+  catalogues: Catalogues;
   ingest: IngestService;
   search: SearchService;
   panorama: PanoramaService;
@@ -79,22 +82,32 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     throw err;
   }
   const images = new ImageStore(new LocalBlobStore(config.images.storeDir), { thumbnailSize: config.images.thumbnailSize });
-  const catalog = new CatalogService({ vectors: vectors.images, images, embedder, limits, logger });
+  const panorama = new PanoramaService({ store: new LocalBlobStore(config.panorama.dir), ttlMs: config.panorama.ttlMs, logger });
+  const reranker = new RerankService(config.rerank, { logger });
+  // Searches embed through one query cache (a vector depends on the model, not on the catalogue); ingest does not.
+  const queryEmbedder = withQueryCache(embedder, config.model.queryCacheSize);
+  const catalogues = new Catalogues(
+    vectors,
+    (collection, filesInUse) => {
+      const catalog = new CatalogService({ vectors: collection, images, embedder, limits, logger, filesInUse });
+      return { catalog, search: new SearchService({ embedder: queryEmbedder, catalog, images, panorama, reranker, limits, logger }) };
+    },
+    logger,
+  );
+  const { catalog, search } = catalogues.default;
   const ingest = new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
   // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan.
-  await removeOrphanedFiles(images, vectors.images, logger);
-  const panorama = new PanoramaService({ store: new LocalBlobStore(config.panorama.dir), ttlMs: config.panorama.ttlMs, logger });
-  const reranker = new RerankService(config.rerank, { logger });
-  const search = new SearchService({ embedder: withQueryCache(embedder, config.model.queryCacheSize), catalog, images, panorama, reranker, limits, logger });
-  const services: Services = { embedder, vectors, images, catalog, ingest, search, panorama, reranker };
+  await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
+  const services: Services = { embedder, vectors, images, catalog, catalogues, ingest, search, panorama, reranker };
 
   const schema = await buildAppSchema(
     instanceContainer([
-      new ImageResolver(catalog, config.http.maxUploadBytes),
-      new IngestResolver(ingest, config.http.maxUploadBytes),
-      new SearchResolver(search, config.http.maxUploadBytes),
-      new StatsResolver(catalog, vectors, embedder.info),
+      new ImageResolver(catalogues, config.http.maxUploadBytes),
+      new CatalogueResolver(catalogues),
+      new IngestResolver(ingest, config.http.maxUploadBytes, catalogues),
+      new SearchResolver(catalogues, config.http.maxUploadBytes),
+      new StatsResolver(catalogues, vectors, embedder.info),
     ]),
   );
 
@@ -116,6 +129,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
           logger: logger.child({ reqId: requestId, transport: "ws" }),
           baseUrl: baseUrlOf({ protocol: "http", headers: req.headers }),
           ingest,
+          catalogues,
         };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
@@ -173,7 +187,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     graphqlUploadExpress({ maxFileSize: config.http.maxUploadBytes, maxFiles: 1000 }),
     express.json({ limit: "2mb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<RequestContext> => ({ requestId: String(req.id), logger: req.log, baseUrl: baseUrlOf(req), ingest }),
+      context: async ({ req }): Promise<RequestContext> => ({ requestId: String(req.id), logger: req.log, baseUrl: baseUrlOf(req), ingest, catalogues }),
     }),
   );
 

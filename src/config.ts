@@ -37,6 +37,10 @@ const envSchema = z.object({
   MILVUS_HNSW_EF_CONSTRUCTION: int(1).default(200),
   MILVUS_STARTUP_TIMEOUT_MS: int(1000).default(60_000),
   MILVUS_REQUEST_TIMEOUT_MS: int(100).default(15_000),
+  KEYWORD_FIELDS: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, "metadata keys separated by commas")
+    .default("title,description,tags"),
 
   MODEL: z.string().min(1).default("auto"),
   MODELS_DIR: z.string().min(1).default("./models"),
@@ -93,6 +97,8 @@ export interface Config {
     index: { type: MilvusIndexType; nlist: number; nprobe: number; hnswM: number; hnswEfConstruction: number; hnswEf: number };
     startupTimeoutMs: number;
     requestTimeoutMs: number;
+    /** Metadata keys whose text keyword (BM25) search reads. */
+    keywordFields: string[];
   };
   model: {
     /** A model folder name under `modelsDir`, or "auto" (see models/README.md). */
@@ -185,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
       },
       startupTimeoutMs: e.MILVUS_STARTUP_TIMEOUT_MS,
       requestTimeoutMs: e.MILVUS_REQUEST_TIMEOUT_MS,
+      keywordFields: e.KEYWORD_FIELDS.split(","),
     },
     model: {
       name: e.MODEL,

@@ -1,5 +1,6 @@
 import type { Logger } from "./logger.js";
 import type { IngestService } from "./services/ingest/ingest.service.js";
+import type { Catalogues } from "./services/catalogues.service.js";
 
 /** What every resolver gets: who is asking and where to build absolute URLs from. */
 export interface RequestContext {
@@ -9,4 +10,5 @@ export interface RequestContext {
   baseUrl: string;
   /** Subscriptions are resolved outside resolver instances (type-graphql's `subscribe`), so they reach services here. */
   ingest: Pick<IngestService, "watch">;
+  catalogues: Pick<Catalogues, "get">;
 }

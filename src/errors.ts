@@ -51,6 +51,13 @@ export class UpstreamUnavailableError extends AppError {
   }
 }
 
+/** The request is valid, but this deployment cannot serve it (a Milvus feature the collection or version lacks). */
+export class NotSupportedError extends AppError {
+  constructor(message: string) {
+    super("NOT_SUPPORTED", message);
+  }
+}
+
 /** The server cannot start or run with its configuration (bad env, schema mismatch, locked database). */
 export class ConfigError extends Error {
   constructor(message: string) {

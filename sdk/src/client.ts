@@ -35,6 +35,8 @@ export const FINAL_INGEST_STATUSES: readonly IngestStatus[] = ["SUCCEEDED", "PAR
 export interface IngestAndWaitOptions extends RequestOptions {
   /** Per file, in the same order. */
   metadata?: Array<Record<string, unknown> | null>;
+  /** The catalogue to add them to; default "default". */
+  catalogue?: string;
   /** Called with the job's state as it changes, the final state included. */
   onProgress?: (job: IngestJob) => void;
 }
@@ -202,8 +204,8 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
       const variables = typeof jobId === "string" ? { jobId } : jobId;
       return mapIterable(raw.IngestProgress(variables, callOptions), (data) => data.ingestProgress);
     },
-    async ingestAndWait(files, { metadata, onProgress, ...callOptions } = {}) {
-      let job = await client.ingestImages({ files, metadata }, callOptions);
+    async ingestAndWait(files, { metadata, catalogue, onProgress, ...callOptions } = {}) {
+      let job = await client.ingestImages({ files, metadata, catalogue }, callOptions);
       // The server sends the current state on subscribe, so nothing is missed between starting and following.
       for await (const state of client.ingestProgress(job.id, callOptions)) {
         job = state;

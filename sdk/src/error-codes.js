@@ -9,6 +9,7 @@ export const ERROR_CODES = /** @type {const} */ ([
   "UNSUPPORTED_MEDIA_TYPE",
   "PAYLOAD_TOO_LARGE",
   "UPSTREAM_UNAVAILABLE",
+  "NOT_SUPPORTED",
   "INTERNAL_SERVER_ERROR",
   // Raised by Apollo itself before our resolvers run.
   "GRAPHQL_PARSE_FAILED",

@@ -4,6 +4,7 @@ import "reflect-metadata";
 import { buildSchema, type ContainerType } from "type-graphql";
 import type { GraphQLSchema } from "graphql";
 import { createPubSub } from "@graphql-yoga/subscription";
+import { CatalogueResolver } from "../resolvers/catalogue.resolver.js";
 import { ImageResolver } from "../resolvers/image.resolver.js";
 import { IngestResolver } from "../resolvers/ingest.resolver.js";
 import { SearchResolver } from "../resolvers/search.resolver.js";
@@ -11,7 +12,7 @@ import { StatsResolver } from "../resolvers/stats.resolver.js";
 import { RankedResult } from "../schema/ranked-result.type.js";
 import { SearchHit } from "../schema/search-hit.type.js";
 
-export const RESOLVERS = [ImageResolver, IngestResolver, SearchResolver, StatsResolver] as const;
+export const RESOLVERS = [ImageResolver, IngestResolver, SearchResolver, StatsResolver, CatalogueResolver] as const;
 
 export async function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema> {
   return buildSchema({

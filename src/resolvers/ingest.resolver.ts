@@ -5,7 +5,8 @@ import type { RequestContext } from "../context.js";
 import { BadUserInputError } from "../errors.js";
 import { IngestJob } from "../schema/ingest-job.type.js";
 import type { IngestJobState } from "../services/ingest/ingest-job.js";
-import type { IngestService } from "../services/ingest/ingest.service.js";
+import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
+import type { IngestService, IngestTarget } from "../services/ingest/ingest.service.js";
 import { readUpload } from "./read-upload.js";
 
 @Resolver(() => IngestJob)
@@ -13,14 +14,22 @@ export class IngestResolver {
   constructor(
     private readonly ingest: IngestService,
     private readonly maxUploadBytes: number,
+    private readonly catalogues: Pick<Catalogues, "get">,
   ) {}
+
+  /** Resolved before the job starts, so an unknown catalogue is NOT_FOUND at once. */
+  private async target(name: string): Promise<IngestTarget> {
+    return { name, catalog: (await this.catalogues.get(name)).catalog };
+  }
 
   @Mutation(() => IngestJob, { description: "Starts ingesting uploaded images (multipart) and returns the job at once." })
   async ingestImages(
     @Arg("files", () => [GraphQLUpload]) files: Array<Promise<FileUpload>>,
     @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per file, in the same order." })
     metadata: Array<Record<string, unknown> | null> | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
   ): Promise<IngestJob> {
+    const target = await this.target(catalogue);
     if (metadata && metadata.length !== files.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${files.length} files`, { field: "metadata" });
     }
@@ -29,7 +38,7 @@ export class IngestResolver {
       const { filename } = await file;
       uploads.push({ name: filename, bytes: await readUpload(file, this.maxUploadBytes, `files.${i}`), metadata: metadata?.[i] ?? undefined });
     }
-    return toIngestJob(await this.ingest.startUploads(uploads));
+    return toIngestJob(await this.ingest.startUploads(uploads, target));
   }
 
   @Mutation(() => IngestJob, { description: "Starts ingesting a folder on the server; only folders under INGEST_ROOTS may be read." })
@@ -37,8 +46,9 @@ export class IngestResolver {
     @Arg("path", () => String) path: string,
     @Arg("recursive", () => Boolean, { defaultValue: true }) recursive: boolean,
     @Arg("pattern", () => String, { nullable: true, description: "Glob on file names, default: common image extensions." }) pattern: string | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
   ): Promise<IngestJob> {
-    return toIngestJob(await this.ingest.startFolder(path, { recursive, pattern }));
+    return toIngestJob(await this.ingest.startFolder(path, { recursive, pattern }, await this.target(catalogue)));
   }
 
   @Mutation(() => IngestJob, {
@@ -48,11 +58,12 @@ export class IngestResolver {
     @Arg("urls", () => [String]) urls: string[],
     @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per URL, in the same order." })
     metadata: Array<Record<string, unknown> | null> | undefined,
+    @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
   ): Promise<IngestJob> {
     if (metadata && metadata.length !== urls.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${urls.length} URLs`, { field: "metadata" });
     }
-    return toIngestJob(await this.ingest.startUrls(urls, metadata));
+    return toIngestJob(await this.ingest.startUrls(urls, metadata, await this.target(catalogue)));
   }
 
   @Mutation(() => IngestJob, { description: "Stops a running job after the images in flight; it ends CANCELLED." })
@@ -84,6 +95,7 @@ export class IngestResolver {
 function toIngestJob(job: IngestJobState): IngestJob {
   return {
     ...job,
+    catalogue: job.catalogue ?? DEFAULT_CATALOGUE,
     createdAt: new Date(job.createdAt),
     startedAt: job.startedAt ? new Date(job.startedAt) : null,
     finishedAt: job.finishedAt ? new Date(job.finishedAt) : null,

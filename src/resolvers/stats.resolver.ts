@@ -1,24 +1,25 @@
-import { Query, Resolver } from "type-graphql";
+import { Arg, Query, Resolver } from "type-graphql";
 import { Stats } from "../schema/stats.type.js";
-import type { CatalogService } from "../services/catalog.service.js";
+import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
 import type { ModelInfo } from "../services/embedding/index.js";
 import type { VectorStore } from "../services/vector-store.service.js";
 
 @Resolver()
 export class StatsResolver {
   constructor(
-    private readonly catalog: CatalogService,
+    private readonly catalogues: Catalogues,
     private readonly vectors: VectorStore,
     private readonly model: ModelInfo,
   ) {}
 
-  @Query(() => Stats, { description: "What the server holds and runs." })
-  async stats(): Promise<Stats> {
+  @Query(() => Stats, { description: "What the server holds and runs, for one catalogue." })
+  async stats(@Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string): Promise<Stats> {
+    const { catalog, collection } = await this.catalogues.get(catalogue);
     return {
-      images: await this.catalog.count(),
+      images: await catalog.count(),
       dimension: this.vectors.dimension,
       backend: this.vectors.backend,
-      collection: this.vectors.collection,
+      collection: collection.name,
       index: this.vectors.indexType,
       model: { ...this.model, warning: this.model.warning ?? null },
     };

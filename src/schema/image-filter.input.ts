@@ -17,4 +17,10 @@ export class ImageFilter {
 
   @Field(() => Date, { nullable: true })
   createdBefore?: Date;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Only images whose metadata "title" contains this text, as written (case-sensitive; % and _ match themselves). At most 256 characters.',
+  })
+  titleContains?: string;
 }

@@ -33,6 +33,9 @@ export class IngestJob {
   @Field(() => String, { description: "What was ingested: the folder, or how many files were uploaded." })
   source!: string;
 
+  @Field(() => String, { description: "The catalogue the images go to." })
+  catalogue!: string;
+
   @Field(() => Int, { description: "Items in the job." })
   total!: number;
 

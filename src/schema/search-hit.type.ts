@@ -6,7 +6,9 @@ export class SearchHit {
   @Field(() => Image)
   image!: Image;
 
-  @Field(() => Float, { description: "Cosine similarity between the query and the image, -1 to 1." })
+  @Field(() => Float, {
+    description: "Cosine similarity between the query and the image, -1 to 1; for keyword searches the BM25 score, for hybrid ones (mode HYBRID, keywords) the RRF score.",
+  })
   score!: number;
 
   @Field(() => Int, { description: "Position in its list, from 1." })

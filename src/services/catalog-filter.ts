@@ -8,4 +8,9 @@ export interface CatalogFilter {
   metadata?: Record<string, MetadataValue | MetadataValue[]>;
   createdAfter?: Date;
   createdBefore?: Date;
+  /** Text the metadata's title must contain, matched as written (case-sensitive). */
+  titleContains?: string;
 }
+
+/** The orders a catalogue can be listed in. */
+export type ImageOrder = "NEWEST_FIRST" | "OLDEST_FIRST" | "ID";

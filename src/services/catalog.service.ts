@@ -1,8 +1,9 @@
 // The catalogue: an image is stored, embedded and indexed as one unit, and identified by its content hash.
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { CatalogFilter } from "./catalog-filter.js";
+import type { CatalogFilter, ImageOrder } from "./catalog-filter.js";
 import type { EmbeddingService } from "./embedding/index.js";
+import { decodeCursor } from "./image-cursor.js";
 import { contentHash, decodeImage, type DecodeLimits } from "./image-decode.js";
 import { IMAGE_ID, ImageStore } from "./image-store.service.js";
 import type { ImageRecord, ImageRow, VectorHit } from "./image-record.js";
@@ -30,6 +31,8 @@ export interface ImagePage {
 export class CatalogService {
   /** Work in flight by id, so two concurrent uploads of the same bytes do it once. */
   private readonly preparing = new Map<string, Promise<PreparedImage>>();
+  /** The last update or delete queued per id. */
+  private readonly writing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly deps: {
@@ -38,8 +41,15 @@ export class CatalogService {
       embedder: EmbeddingService;
       limits: DecodeLimits;
       logger: Logger;
+      /** Whether another catalogue still uses an image's files (the store is shared); none: never. */
+      filesInUse?: (id: string) => Promise<boolean>;
     },
   ) {}
+
+  /** True while an image of these bytes is being added here (its files may be stored, its vector not yet). */
+  isAdding(id: string): boolean {
+    return this.preparing.has(id);
+  }
 
   async add(bytes: Buffer, metadata: Record<string, unknown> = {}): Promise<AddedImage> {
     const prepared = await this.prepare(bytes, metadata);
@@ -105,12 +115,54 @@ export class CatalogService {
     return record;
   }
 
-  async list(options: { first: number; after?: string; filter?: CatalogFilter }): Promise<ImagePage> {
+  async list(options: { first: number; after?: string; filter?: CatalogFilter; order?: ImageOrder }): Promise<ImagePage> {
     if (!Number.isInteger(options.first) || options.first < 1 || options.first > 1000) {
       throw new BadUserInputError("first must be between 1 and 1000", { field: "first" });
     }
-    const after = options.after ? decodeCursor(options.after) : undefined;
-    return this.deps.vectors.list({ first: options.first, after, filter: options.filter });
+    const order = options.order ?? "NEWEST_FIRST";
+    const after = options.after ? decodeCursor(options.after, order) : undefined;
+    return this.deps.vectors.list({ first: options.first, order, after, filter: options.filter });
+  }
+
+  /**
+   * Changes an image's metadata and keeps its vector: the stored row is written back as it is, with no
+   * model call. merge (the default) keeps keys not named and removes those given as null; otherwise
+   * the metadata is replaced whole.
+   */
+  async update(id: string, metadata: Record<string, unknown>, merge = true): Promise<ImageRecord> {
+    checkMetadata(metadata);
+    return this.exclusive(id, async () => {
+      const [row] = IMAGE_ID.test(id) ? await this.deps.vectors.getRows([id]) : [];
+      if (!row) throw new NotFoundError("Image", id);
+      const next = merge ? { ...row.metadata, ...metadata } : { ...metadata };
+      for (const [key, value] of Object.entries(next)) if (value === null) delete next[key];
+      checkMetadata(next);
+      await this.deps.vectors.upsert([{ ...row, metadata: next }]);
+      const { vector: _vector, ...record } = { ...row, metadata: next };
+      return record;
+    });
+  }
+
+  /** Runs updates and deletes of one image one after another, so an update never brings back a deleted row. */
+  private exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.writing.get(id) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(work);
+    const settled = run.then(() => undefined, () => undefined);
+    this.writing.set(id, settled);
+    void settled.then(() => {
+      if (this.writing.get(id) === settled) this.writing.delete(id);
+    });
+    return run;
+  }
+
+  /** Best keyword (BM25) matches over the metadata text; NOT_SUPPORTED where the collection has no keyword index. */
+  keywordMatches(text: string, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
+    return this.deps.vectors.searchKeywords(text, options);
+  }
+
+  /** Vector and keyword results fused by Milvus (reciprocal rank fusion). */
+  hybridNearest(vector: Float32Array, keywords: string, options: { limit: number; filter?: CatalogFilter }): Promise<VectorHit[]> {
+    return this.deps.vectors.searchHybrid(vector, keywords, options);
   }
 
   /** Nearest catalogue images to a query vector, by cosine similarity. */
@@ -124,23 +176,14 @@ export class CatalogService {
 
   /** Removes the vector, then the files: a crash in between leaves an unreferenced file, never a dangling vector. */
   async delete(id: string): Promise<ImageRecord> {
-    const record = await this.get(id);
-    await this.deps.vectors.delete([id]);
-    await this.deps.images.remove(id, record.storageKey);
-    this.deps.logger.info({ id }, "Deleted image");
-    return record;
+    return this.exclusive(id, async () => {
+      const record = await this.get(id);
+      await this.deps.vectors.delete([id]);
+      if (!(await this.deps.filesInUse?.(id))) await this.deps.images.remove(id, record.storageKey);
+      this.deps.logger.info({ id }, "Deleted image");
+      return record;
+    });
   }
-}
-
-export function encodeCursor(id: string): string {
-  return Buffer.from(`image:${id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string): string {
-  const decoded = Buffer.from(cursor, "base64url").toString("utf8");
-  const id = decoded.startsWith("image:") ? decoded.slice(6) : "";
-  if (!IMAGE_ID.test(id)) throw new BadUserInputError("The cursor is not one this server gave out", { field: "after" });
-  return id;
 }
 
 function checkMetadata(metadata: unknown): void {

@@ -9,6 +9,7 @@ import type { EmbeddingService } from "./embedding/index.js";
 import { decodeImage, type DecodedImage, type DecodeLimits } from "./image-decode.js";
 import type { ImageStore } from "./image-store.service.js";
 import type { PanoramaService } from "./panorama/index.js";
+import { DEFAULT_EXCLUDE_WEIGHT, MAX_EXCLUDE_TERMS, moveAwayFrom } from "./query-vector.js";
 import type { RerankService } from "./rerank/index.js";
 import type { ImageRecord, VectorHit } from "./image-record.js";
 
@@ -21,6 +22,9 @@ export interface SearchOptions {
   /** Drop hits below this cosine similarity. */
   minScore?: number;
 }
+
+/** VECTOR: by meaning (the model); KEYWORD: by words in the metadata (BM25); HYBRID: both, fused by rank. */
+export type TextSearchMode = "VECTOR" | "KEYWORD" | "HYBRID";
 
 export interface Hit {
   record: ImageRecord;
@@ -36,6 +40,25 @@ export interface ComposedQuery extends SearchOptions {
   rerank: boolean;
   /** CLIP-family models only: weight of the image in the blended query, 0..1. */
   imageWeight?: number;
+  /** Texts the results should be unlike; see moveAwayFrom for the formula. */
+  exclude?: string[];
+  excludeWeight?: number;
+  /** Words to match in the metadata too: the vector results are fused with a keyword (BM25) search. */
+  keywords?: string;
+}
+
+export interface TextQuery extends SearchOptions {
+  text: string;
+}
+
+export const MAX_BATCH_QUERIES = 32;
+
+/** Told of a composed search's progress, for streaming it. */
+export interface ComposedListener {
+  /** The vector hits, as soon as Milvus answers. */
+  hits?(hits: Hit[]): void;
+  /** The LLM's answer text as it arrives (the LLM is then asked for a streamed answer). */
+  llmText?(delta: string): void;
 }
 
 export interface ComposedResult {
@@ -65,11 +88,33 @@ export class SearchService {
     },
   ) {}
 
-  async byText(text: string, options: SearchOptions): Promise<Hit[]> {
+  async byText(text: string, options: SearchOptions & { mode?: TextSearchMode }): Promise<Hit[]> {
     checkOptions(options);
     if (text.trim() === "") throw new BadUserInputError("text is empty", { field: "text" });
     checkInstruction(text, "text");
-    return this.nearest(await this.deps.embedder.embedText(text), options);
+    const mode = options.mode ?? "VECTOR";
+    if (mode !== "VECTOR" && options.minScore !== undefined) {
+      throw new BadUserInputError("minScore is a cosine similarity and applies to VECTOR searches only", { field: "filter.minScore" });
+    }
+    if (mode === "KEYWORD") return toHits(await this.deps.catalog.keywordMatches(text, options));
+    return this.nearest(await this.deps.embedder.embedText(text), options, undefined, mode === "HYBRID" ? text : undefined);
+  }
+
+  /**
+   * Many text searches in one call: the texts are embedded together (one model batch, by the
+   * embedder's dynamic batching), then searched one by one; each answer is what byText gives alone.
+   */
+  async batch(queries: TextQuery[]): Promise<Hit[][]> {
+    if (queries.length < 1 || queries.length > MAX_BATCH_QUERIES) {
+      throw new BadUserInputError(`queries must hold 1 to ${MAX_BATCH_QUERIES} searches`, { field: "queries" });
+    }
+    queries.forEach((q, i) => {
+      checkOptions(q);
+      if (q.text.trim() === "") throw new BadUserInputError(`queries[${i}].text is empty`, { field: `queries.${i}.text` });
+      checkInstruction(q.text, `queries.${i}.text`);
+    });
+    const vectors = await Promise.all(queries.map((q) => this.deps.embedder.embedText(q.text)));
+    return Promise.all(queries.map((q, i) => this.nearest(vectors[i], q)));
   }
 
   async byImage(image: Buffer, options: SearchOptions): Promise<Hit[]> {
@@ -86,22 +131,34 @@ export class SearchService {
     return rank(hits.filter((h) => h.record.id !== imageId).slice(0, options.limit));
   }
 
-  async composed(query: ComposedQuery): Promise<ComposedResult> {
+  async composed(query: ComposedQuery, listener: ComposedListener = {}): Promise<ComposedResult> {
     checkOptions(query);
     checkInstruction(query.instruction, "instruction");
     if (query.imageWeight !== undefined && !(query.imageWeight >= 0 && query.imageWeight <= 1)) {
       throw new BadUserInputError("imageWeight must be between 0 and 1", { field: "imageWeight" });
     }
+    const exclude = checkExclude(query);
+    if (query.keywords !== undefined) {
+      if (query.keywords.trim() === "") throw new BadUserInputError("keywords is empty", { field: "keywords" });
+      checkInstruction(query.keywords, "keywords");
+      if (query.minScore !== undefined) throw new BadUserInputError("minScore is a cosine similarity and does not apply with keywords", { field: "filter.minScore" });
+    }
     const started = performance.now();
     const image = await this.queryImage(query);
 
     const embedStarted = performance.now();
-    const embedding = await this.deps.embedder.embedComposed(image, query.instruction, { imageWeight: query.imageWeight });
+    const [embedding, away] = await Promise.all([
+      this.deps.embedder.embedComposed(image, query.instruction, { imageWeight: query.imageWeight }),
+      Promise.all(exclude.map((text) => this.deps.embedder.embedText(text))),
+    ]);
+    if (away.length > 0) embedding.vector = moveAwayFrom(embedding.vector, away, query.excludeWeight ?? DEFAULT_EXCLUDE_WEIGHT);
     const embedMs = performance.now() - embedStarted;
 
     const searchStarted = performance.now();
-    const hits = await this.nearest(embedding.vector, query);
+    // A catalogue image used as the query is not an answer to it.
+    const hits = await this.nearest(embedding.vector, query, query.imageId, query.keywords);
     const searchMs = performance.now() - searchStarted;
+    listener.hits?.(hits);
 
     const result: ComposedResult = {
       instruction: query.instruction,
@@ -116,12 +173,12 @@ export class SearchService {
       panoramaId: null,
       timings: { embedMs, searchMs, rerankMs: 0, totalMs: 0 },
     };
-    if (query.rerank) await this.rerankInto(result, image);
+    if (query.rerank) await this.rerankInto(result, image, listener.llmText);
     result.timings.totalMs = performance.now() - started;
     return result;
   }
 
-  private async rerankInto(result: ComposedResult, queryImage: DecodedImage): Promise<void> {
+  private async rerankInto(result: ComposedResult, queryImage: DecodedImage, onText?: (delta: string) => void): Promise<void> {
     const started = performance.now();
     // The reranker asks for the panorama only when an LLM will read it (none configured: none drawn).
     const panorama = async () => {
@@ -135,7 +192,7 @@ export class SearchService {
       queryImageHash: queryImage.id,
       panorama,
       candidates: result.hits.map((h) => ({ id: h.record.id, metadata: h.record.metadata })),
-    });
+    }, { onText });
     result.ranking = rank(outcome.order.map((i) => result.hits[i]));
     result.best = result.ranking[0] ?? null;
     result.explanation = outcome.explanation;
@@ -153,10 +210,12 @@ export class SearchService {
     return decodeImage(query.image, this.deps.limits);
   }
 
-  private async nearest(vector: Float32Array, options: SearchOptions): Promise<Hit[]> {
-    const found: VectorHit[] = await this.deps.catalog.nearest(vector, { limit: options.limit, filter: options.filter });
-    const kept = options.minScore === undefined ? found : found.filter((h) => h.score >= options.minScore!);
-    return rank(kept.map((h) => ({ record: h.record, score: h.score, rank: 0 })));
+  /** Nearest by vector, or fused with a keyword search when keywords are given. */
+  private async nearest(vector: Float32Array, options: SearchOptions, leaveOut?: string, keywords?: string): Promise<Hit[]> {
+    const wanted = { limit: options.limit + (leaveOut ? 1 : 0), filter: options.filter };
+    const found: VectorHit[] = keywords ? await this.deps.catalog.hybridNearest(vector, keywords, wanted) : await this.deps.catalog.nearest(vector, wanted);
+    const kept = found.filter((h) => h.record.id !== leaveOut && (options.minScore === undefined || h.score >= options.minScore));
+    return rank(kept.slice(0, options.limit).map((h) => ({ record: h.record, score: h.score, rank: 0 })));
   }
 
   /** A catalogue image decoded for use as a query or a panorama tile; its id is known, so it is not re-hashed. */
@@ -165,6 +224,10 @@ export class SearchService {
     if (!bytes) throw new NotFoundError("Image file", record.id);
     return decodeImage(bytes, this.deps.limits, record.id);
   }
+}
+
+function toHits(found: VectorHit[]): Hit[] {
+  return rank(found.map((h) => ({ record: h.record, score: h.score, rank: 0 })));
 }
 
 function rank(hits: Hit[]): Hit[] {
@@ -178,6 +241,19 @@ function checkOptions(options: SearchOptions): void {
   if (options.minScore !== undefined && !(options.minScore >= -1 && options.minScore <= 1)) {
     throw new BadUserInputError("minScore must be between -1 and 1", { field: "filter.minScore" });
   }
+}
+
+function checkExclude(query: ComposedQuery): string[] {
+  const exclude = query.exclude ?? [];
+  if (exclude.length > MAX_EXCLUDE_TERMS) throw new BadUserInputError(`exclude takes at most ${MAX_EXCLUDE_TERMS} terms`, { field: "exclude" });
+  exclude.forEach((text, i) => {
+    if (text.trim() === "") throw new BadUserInputError(`exclude[${i}] is empty`, { field: "exclude" });
+    checkInstruction(text, "exclude");
+  });
+  if (query.excludeWeight !== undefined && !(query.excludeWeight >= 0 && query.excludeWeight <= 1)) {
+    throw new BadUserInputError("excludeWeight must be between 0 and 1", { field: "excludeWeight" });
+  }
+  return exclude;
 }
 
 function checkInstruction(text: string, field: string): void {

@@ -2,11 +2,11 @@
 // vector. At start-up we sweep such files away in the background, so the store and Milvus agree one to one.
 import type { Logger } from "../logger.js";
 import type { ImageStore } from "./image-store.service.js";
-import type { ImageCollection } from "./milvus/image.collection.js";
 
 const BATCH = 500;
 
-export async function removeOrphanedFiles(images: ImageStore, vectors: ImageCollection, logger: Logger): Promise<number> {
+/** `vectors` says which of some ids have a vector (in any catalogue). */
+export async function removeOrphanedFiles(images: ImageStore, vectors: { get(ids: string[]): Promise<Array<{ id: string }>> }, logger: Logger): Promise<number> {
   let removed = 0;
   let batch: { id: string; key: string }[] = [];
   const sweep = async () => {

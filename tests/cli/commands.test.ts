@@ -11,7 +11,7 @@ import { startTestServer, tempDir, type TestServer } from "../support/server.js"
 import { buildSdk } from "../sdk/support.js";
 import { runCli } from "./support.js";
 
-const REASONS = "Candidate 1 puts the query's pattern on a phone case.";
+const REASONS = "Candidate 2 puts the query's pattern on a phone case.";
 let server: TestServer;
 let stub: OpenAIStub;
 let dir: string;
@@ -19,7 +19,7 @@ let queryPath: string;
 const ids: string[] = [];
 
 beforeAll(async () => {
-  [stub, dir] = await Promise.all([startOpenAIStub({ content: `Ranked list: [1, 0]\nReasons: ${REASONS}` }), tempDir("mmrag-cli-"), buildSdk()]);
+  [stub, dir] = await Promise.all([startOpenAIStub({ content: `Ranked list: [2, 1]\nReasons: ${REASONS}` }), tempDir("mmrag-cli-"), buildSdk()]);
   server = await startTestServer({ env: { OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: "sk-test", RERANK_RESPONSE_FORMAT: "text", RERANK_MAX_RETRIES: "0", RERANK_TIMEOUT_MS: "5000" } });
   for (let i = 0; i < 12; i++) {
     const res = await server.upload(

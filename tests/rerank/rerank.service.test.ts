@@ -38,7 +38,7 @@ beforeEach(() => {
 
 describe("rerank: what goes to the LLM", () => {
   it("sends the model, the instruction, trimmed metadata and the panorama as a decodable JPEG", async () => {
-    stub.script({ content: "Ranked list: [2, 0, 3, 1]\nReasons: The leopard theme matches." });
+    stub.script({ content: "Ranked list: [3, 1, 4, 2]\nReasons: The leopard theme matches." });
     await new RerankService(rerankConfig(), { logger }).rerank(request);
 
     expect(stub.requests).toHaveLength(1);
@@ -47,11 +47,12 @@ describe("rerank: what goes to the LLM", () => {
     expect(sent.body.model).toBe("gpt-4o");
     const prompt = promptOf(sent);
     expect(prompt).toContain("User instruction: phone case with this image theme");
-    expect(prompt).toContain("numbered 0 to 3");
-    expect(prompt).toMatch(/0\. title: Leopard print phone case; description: y+…/);
-    expect(prompt).toContain("1. title: Blue mug");
+    // Numbered from 1, as on the panorama and the user's grid.
+    expect(prompt).toContain("numbered 1 to 4");
+    expect(prompt).toMatch(/1\. title: Leopard print phone case; description: y+…/);
+    expect(prompt).toContain("2. title: Blue mug");
     expect(prompt).not.toContain("x".repeat(100)); // nested review blobs stay out
-    expect(prompt.split("\n").find((l) => l.startsWith("0. "))!.length).toBeLessThanOrEqual(3 + 60);
+    expect(prompt.split("\n").find((l) => l.startsWith("1. "))!.length).toBeLessThanOrEqual(3 + 60);
     expect(prompt).toContain("Ranked list: []");
 
     const panorama = await panoramaOf(sent);
@@ -61,13 +62,13 @@ describe("rerank: what goes to the LLM", () => {
 
 describe("rerank: reading answers", () => {
   const cases: Array<[string, string, number[], string | null]> = [
-    ["the seed's format", "Ranked list: [2, 0, 3, 1]\nReasons: The leopard theme matches.", [2, 0, 3, 1], "The leopard theme matches."],
-    ["markdown around the markers", "**Ranked list:** [3, 2, 1, 0]\n\n**Reasons:** Blue fits.", [3, 2, 1, 0], "Blue fits."],
-    ["prose without brackets", "Ranked list: 1, 3, 0, 2\nReasons: It is the closest.", [1, 3, 0, 2], "It is the closest."],
-    ["no marker at all", "I would rank 3 first, then 1, 0 and 2.\nReasons: colours.", [3, 1, 0, 2], "colours."],
-    ["out-of-range, repeated and missing indices", "Ranked list: [2, 9, 2, -1, 1]\nReasons: two is best", [2, 1, 0, 3], "two is best"],
-    ["JSON instead of text", '```json\n{"ranking": [1, 0, 2, 3], "reasons": "json answer"}\n```', [1, 0, 2, 3], "json answer"],
-    ["a list with no reasons", "Ranked list: [3, 2, 1, 0]", [3, 2, 1, 0], null],
+    ["the seed's format", "Ranked list: [3, 1, 4, 2]\nReasons: The leopard theme matches.", [2, 0, 3, 1], "The leopard theme matches."],
+    ["markdown around the markers", "**Ranked list:** [4, 3, 2, 1]\n\n**Reasons:** Blue fits.", [3, 2, 1, 0], "Blue fits."],
+    ["prose without brackets", "Ranked list: 2, 4, 1, 3\nReasons: It is the closest.", [1, 3, 0, 2], "It is the closest."],
+    ["no marker at all", "I would rank 4 first, then 2, 1 and 3.\nReasons: colours.", [3, 1, 0, 2], "colours."],
+    ["out-of-range, repeated and missing indices", "Ranked list: [3, 10, 3, 0, 2]\nReasons: two is best", [2, 1, 0, 3], "two is best"],
+    ["JSON instead of text", '```json\n{"ranking": [2, 1, 3, 4], "reasons": "json answer"}\n```', [1, 0, 2, 3], "json answer"],
+    ["a list with no reasons", "Ranked list: [4, 3, 2, 1]", [3, 2, 1, 0], null],
   ];
   for (const [name, content, order, explanation] of cases) {
     it(`reads ${name}`, async () => {
@@ -88,7 +89,7 @@ describe("rerank: reading answers", () => {
     stub.script({ content: "Ranked list: [7, 8, 9]\nReasons: none" });
     const outcome = await new RerankService(rerankConfig(), { logger }).rerank(request);
     expect(outcome).toMatchObject({ reranked: false, order: [0, 1, 2, 3] });
-    expect(outcome.error).toMatch(/names no candidate between 0 and 3/);
+    expect(outcome.error).toMatch(/names no candidate between 1 and 4/);
   });
 
   it("reports a refusal", async () => {
@@ -100,7 +101,7 @@ describe("rerank: reading answers", () => {
 
 describe("rerank: structured output", () => {
   it("asks for json_schema and reads the JSON answer", async () => {
-    stub.script({ content: '{"ranking": [3, 0, 1, 2], "reasons": "structured"}' });
+    stub.script({ content: '{"ranking": [4, 1, 2, 3], "reasons": "structured"}' });
     const outcome = await new RerankService(rerankConfig({ responseFormat: "auto" }), { logger }).rerank(request);
     expect(outcome).toMatchObject({ reranked: true, order: [3, 0, 1, 2], explanation: "structured" });
     const sent = stub.requests[0].body;
@@ -112,7 +113,7 @@ describe("rerank: structured output", () => {
     stub.script((req) =>
       req.body.response_format
         ? { status: 400, error: { message: "response_format json_schema is not supported by this model", type: "invalid_request_error" } }
-        : { content: "Ranked list: [1, 2, 3, 0]\nReasons: text fallback" },
+        : { content: "Ranked list: [2, 3, 4, 1]\nReasons: text fallback" },
     );
     const service = new RerankService(rerankConfig({ responseFormat: "auto" }), { logger });
     expect(await service.rerank(request)).toMatchObject({ reranked: true, order: [1, 2, 3, 0], explanation: "text fallback" });
@@ -132,7 +133,7 @@ describe("rerank: never a failure for the caller", () => {
   });
 
   it("needs no key for a local endpoint", async () => {
-    stub.script({ content: "Ranked list: [0, 1, 2, 3]\nReasons: local" });
+    stub.script({ content: "Ranked list: [1, 2, 3, 4]\nReasons: local" });
     const outcome = await new RerankService(rerankConfig({ apiKey: undefined }), { logger }).rerank(request);
     expect(outcome.reranked).toBe(true);
   });
@@ -173,7 +174,7 @@ describe("rerank: never a failure for the caller", () => {
 
 describe("rerank: cache", () => {
   it("answers a repeated query from the cache, and asks again for another image, instruction or candidate set", async () => {
-    stub.script({ content: "Ranked list: [3, 2, 1, 0]\nReasons: cached" });
+    stub.script({ content: "Ranked list: [4, 3, 2, 1]\nReasons: cached" });
     const service = new RerankService(rerankConfig(), { logger });
     const first = await service.rerank(request);
     const again = await service.rerank(request);
@@ -193,7 +194,7 @@ describe("rerank: cache", () => {
     await service.rerank(request);
     expect(stub.requests).toHaveLength(2);
 
-    stub.script({ content: "Ranked list: [0, 1, 2, 3]\nReasons: ok" });
+    stub.script({ content: "Ranked list: [1, 2, 3, 4]\nReasons: ok" });
     for (const instruction of ["a", "b", "c"]) await service.rerank({ ...request, instruction });
     stub.requests.length = 0;
     await service.rerank({ ...request, instruction: "c" });

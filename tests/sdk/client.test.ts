@@ -112,7 +112,7 @@ describe("search", () => {
 
   it("searchComposed reranks with the LLM and by a catalogue image's id", async () => {
     const [first] = (await client.images({ first: 1 })).nodes;
-    stub.script({ content: "Ranked list: [2, 0]\nReasons: the second candidate matches best" });
+    stub.script({ content: "Ranked list: [3, 1]\nReasons: the third candidate matches best" });
     const result = await client.searchComposed({ imageId: first.id, instruction: "poster in these colours", limit: 4 });
     expect(result.reranked).toBe(true);
     expect(result.explanation).toContain("matches best");

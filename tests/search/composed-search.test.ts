@@ -48,7 +48,7 @@ async function composed(variables: Record<string, unknown>, image?: Buffer) {
 
 describe("searchComposed", () => {
   it("returns the LLM's order, its best pick and reasons, beside the vector order", async () => {
-    stub.script({ content: "Ranked list: [4, 0, 8]\nReasons: Candidate 4 carries the leopard pattern onto a phone case." });
+    stub.script({ content: "Ranked list: [5, 1, 9]\nReasons: Candidate 5 carries the leopard pattern onto a phone case." });
     const res = await composed({ instruction: "phone case with this image theme" }, await makeJpeg(7, 640, 480));
     expect(res.errors).toBeUndefined();
     const r = res.data!.searchComposed;
@@ -69,14 +69,15 @@ describe("searchComposed", () => {
     expect(r.best.image.id).toBe(vector[4]);
     expect(r.best.score).toBe(r.hits[4].score);
     expect(r).toMatchObject({ reranked: true, rerankError: null, model: "gpt-4o", instruction: "phone case with this image theme", instructionTruncated: false });
-    expect(r.explanation).toBe("Candidate 4 carries the leopard pattern onto a phone case.");
+    // The LLM speaks of the panorama's numbers, which are the grid's: #5 is the fifth hit.
+    expect(r.explanation).toBe("Candidate 5 carries the leopard pattern onto a phone case.");
     for (const t of ["embedMs", "searchMs", "rerankMs", "totalMs"]) expect(r.timings[t]).toBeGreaterThan(0);
     expect(r.timings.totalMs).toBeGreaterThanOrEqual(r.timings.embedMs + r.timings.searchMs + r.timings.rerankMs - 1);
 
     // What the LLM got: the instruction, the metadata, and a 3 × 3 panorama it can decode.
     expect(stub.requests).toHaveLength(1);
     expect(promptOf(stub.requests[0])).toContain("User instruction: phone case with this image theme");
-    expect(promptOf(stub.requests[0])).toContain(`4. title: ${r.hits[4].image.metadata.title}; category: ${r.hits[4].image.metadata.category}`);
+    expect(promptOf(stub.requests[0])).toContain(`5. title: ${r.hits[4].image.metadata.title}; category: ${r.hits[4].image.metadata.category}`);
     expect(await panoramaOf(stub.requests[0])).toMatchObject({ format: "jpeg", width: 1200, height: 900 });
 
     // The same panorama is served at panoramaUrl.
@@ -87,7 +88,7 @@ describe("searchComposed", () => {
   });
 
   it("answers a repeated query from the rerank cache", async () => {
-    stub.script({ content: "Ranked list: [1, 0]\nReasons: cached pick" });
+    stub.script({ content: "Ranked list: [2, 1]\nReasons: cached pick" });
     const image = await makeJpeg(8);
     const first = await composed({ instruction: "same again", limit: 2 }, image);
     const panoramas = await fs.readdir(path.join(server.dataDir, "panoramas"));
@@ -101,7 +102,7 @@ describe("searchComposed", () => {
   });
 
   it("sizes the panorama to the limit and applies filters", async () => {
-    stub.script({ content: "Ranked list: [3, 2, 1, 0]\nReasons: four" });
+    stub.script({ content: "Ranked list: [4, 3, 2, 1]\nReasons: four" });
     const res = await composed({ instruction: "a case", limit: 4, filter: { metadata: { category: "phone case" } } }, await makePng(3));
     const r = res.data!.searchComposed;
     expect(r.hits).toHaveLength(4);
@@ -111,7 +112,7 @@ describe("searchComposed", () => {
   });
 
   it("takes a catalogue image by id instead of an upload", async () => {
-    stub.script({ content: "Ranked list: [0]\nReasons: itself" });
+    stub.script({ content: "Ranked list: [1]\nReasons: itself" });
     const res = await composed({ imageId: ids[5], instruction: "like this", limit: 3 });
     expect(res.errors).toBeUndefined();
     expect(res.data!.searchComposed.hits).toHaveLength(3);

@@ -20,6 +20,12 @@ export interface StubReply {
   error?: { message: string; type?: string; code?: string };
   /** Wait before answering (to test timeouts). */
   delayMs?: number;
+  /** For a streamed request (stream: true): the content's pieces, in order; default: the content in 8-character pieces. */
+  chunks?: string[];
+  /** Wait between streamed pieces. */
+  chunkDelayMs?: number;
+  /** Cut the connection after this many streamed pieces, as a failing upstream would. */
+  breakAfterChunks?: number;
 }
 
 export type StubScript = (request: StubRequest, index: number) => StubReply;
@@ -32,7 +38,7 @@ export interface OpenAIStub {
   close(): Promise<void>;
 }
 
-export async function startOpenAIStub(initial: StubScript | StubReply = { content: "Ranked list: [0]\nReasons: only one" }): Promise<OpenAIStub> {
+export async function startOpenAIStub(initial: StubScript | StubReply = { content: "Ranked list: [1]\nReasons: only one" }): Promise<OpenAIStub> {
   let script: StubScript = asScript(initial);
   const requests: StubRequest[] = [];
 
@@ -52,6 +58,7 @@ export async function startOpenAIStub(initial: StubScript | StubReply = { conten
     if (reply.status && reply.status >= 400) {
       return send(res, reply.status, { error: { message: reply.error?.message ?? "scripted failure", type: reply.error?.type ?? "server_error", code: reply.error?.code ?? null } });
     }
+    if (request.body?.stream === true) return streamCompletion(res, request.body?.model ?? "stub-model", reply);
     send(res, 200, completion(request.body?.model ?? "stub-model", reply));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -102,6 +109,29 @@ function completion(model: string, reply: StubReply) {
     choices: [{ index: 0, message: { role: "assistant", content: reply.refusal ? null : (reply.content ?? ""), refusal: reply.refusal ?? null }, finish_reason: "stop", logprobs: null }],
     usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
   };
+}
+
+/** The chat-completions streaming wire format: server-sent events of chunk objects, then [DONE]. */
+async function streamCompletion(res: http.ServerResponse, model: string, reply: StubReply): Promise<void> {
+  const content = reply.content ?? "";
+  const pieces = reply.chunks ?? content.match(/[\s\S]{1,8}/g) ?? [];
+  const id = `chatcmpl-stub-${Date.now()}`;
+  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  res.write(chunk({ role: "assistant", content: "" }, null));
+  if (reply.refusal) res.write(chunk({ refusal: reply.refusal }, null));
+  for (const [i, piece] of pieces.entries()) {
+    if (reply.breakAfterChunks !== undefined && i >= reply.breakAfterChunks) {
+      res.destroy();
+      return;
+    }
+    if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
+    if (res.destroyed) return;
+    res.write(chunk({ content: piece }, null));
+  }
+  res.write(chunk({}, "stop"));
+  res.end("data: [DONE]\n\n");
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

@@ -10,7 +10,7 @@ import { startTestServer, tempDir, type TestServer } from "../support/server.js"
 import { loadBuiltSdk } from "../sdk/support.js";
 import { ARTIFACTS_DIR, ensureWebBuilt, launchBrowser, pageErrors } from "./support.js";
 
-const REASONS = "Candidate 2 carries the query's pattern onto a phone case.";
+const REASONS = "Candidate 3 carries the query's pattern onto a phone case.";
 let server: TestServer;
 let stub: OpenAIStub;
 let browser: Browser;
@@ -19,7 +19,7 @@ let errors: string[] = [];
 let dir: string;
 
 beforeAll(async () => {
-  [stub, dir] = await Promise.all([startOpenAIStub({ content: `Ranked list: [2, 0, 1]\nReasons: ${REASONS}` }), tempDir("mmrag-web-")]);
+  [stub, dir] = await Promise.all([startOpenAIStub({ content: `Ranked list: [3, 1, 2]\nReasons: ${REASONS}` }), tempDir("mmrag-web-")]);
   [server, browser] = await Promise.all([
     startTestServer({
       env: { OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: "sk-test", RERANK_RESPONSE_FORMAT: "text", RERANK_MAX_RETRIES: "0", RERANK_TIMEOUT_MS: "5000", INGEST_CONCURRENCY: "2" },

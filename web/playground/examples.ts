@@ -6,12 +6,16 @@ function searchExample(imageId: string | undefined): string {
 # images from Milvus, then the LLM's ranking and its reasons.
 # The query here is a catalogue image${imageId ? "" : " (ids: see the Catalogue tab)"}. To upload
 # a new one, use the web demo at /, the SDK or curl (README).
+# subscription { searchComposedStream(imageId: …, instruction: …) { kind … } }
+# streams the same search: hits at once, then the LLM's answer as it writes.
 mutation SearchComposed {
   searchComposed(
     imageId: "${imageId ?? "an image id from the Catalogue tab"}"
     instruction: "phone case with this image theme"
     limit: 9
     rerank: true
+    exclude: ["text", "logo"] # optional: move away from these (README: Excluded terms)
+    excludeWeight: 0.3
   ) {
     best { rank score image { id url metadata } }
     explanation
@@ -47,9 +51,16 @@ subscription IngestProgress($jobId: ID!) {
 }
 `;
 
-const CATALOGUE_EXAMPLE = `query Catalogue($after: String) {
+function catalogueExample(imageId: string | undefined): string {
+  return `# Newest first; filter: { titleContains: "case" } finds titles with that text.
+# To edit an image's metadata without embedding it again:
+#   mutation { updateImage(id: "${imageId ?? "an image id"}", metadata: { title: "New title" }) { id metadata } }
+# Other catalogues: catalogues { name images model }, createCatalogue(name: "shoes"),
+# and catalogue: "shoes" on any image or search operation.
+# Words in titles: search(text: "leopard", mode: KEYWORD) (or HYBRID, fused with the vector search).
+query Catalogue($after: String) {
   stats { images dimension backend index model { name generated warning } }
-  images(first: 20, after: $after) {
+  images(first: 20, after: $after, orderBy: NEWEST_FIRST) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes { id url thumbnailUrl width height format metadata createdAt }
@@ -57,6 +68,7 @@ const CATALOGUE_EXAMPLE = `query Catalogue($after: String) {
   ingestJobs(limit: 5) { id kind source status total processed createdAt }
 }
 `;
+}
 
 /**
  * The first tab carries no variables: GraphiQL 3 fills the variables editor of the first tab from its
@@ -66,6 +78,6 @@ export function exampleTabs(ids: { imageId?: string; jobId?: string }) {
   return [
     { query: searchExample(ids.imageId) },
     { query: PROGRESS_EXAMPLE, variables: JSON.stringify({ jobId: ids.jobId ?? "a job id from the Catalogue tab" }, null, 2) },
-    { query: CATALOGUE_EXAMPLE },
+    { query: catalogueExample(ids.imageId) },
   ];
 }

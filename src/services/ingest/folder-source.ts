@@ -60,7 +60,8 @@ export async function readInside(folder: string, relative: string): Promise<Buff
 
 /**
  * Metadata stored beside an image: "shoe.jpg" takes "shoe.json" or "shoe.jpg.json", as the bootcamp
- * data keeps each product's JSON next to its picture. No sidecar means no metadata.
+ * data keeps each product's JSON next to its picture. With no sidecar, the file name without its
+ * extension becomes the title, so the image is not known only by its hash.
  */
 export async function readSidecar(folder: string, relative: string): Promise<Record<string, unknown>> {
   const base = relative.slice(0, relative.length - path.extname(relative).length);
@@ -80,5 +81,5 @@ export async function readSidecar(folder: string, relative: string): Promise<Rec
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new BadUserInputError(`The metadata file ${candidate} is not a JSON object`);
     return parsed as Record<string, unknown>;
   }
-  return {};
+  return { title: path.basename(base) };
 }

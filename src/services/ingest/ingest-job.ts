@@ -19,6 +19,8 @@ export interface IngestJobState {
   kind: "upload" | "folder" | "urls";
   /** What was asked for: "3 uploaded files" or the folder path. */
   source: string;
+  /** The catalogue it writes to (absent in jobs recorded before catalogues: the default one). */
+  catalogue?: string;
   status: IngestStatus;
   total: number;
   processed: number;
@@ -34,11 +36,12 @@ export interface IngestJobState {
   finishedAt: string | null;
 }
 
-export function newJob(id: string, kind: IngestJobState["kind"], source: string): IngestJobState {
+export function newJob(id: string, kind: IngestJobState["kind"], source: string, catalogue = "default"): IngestJobState {
   return {
     id,
     kind,
     source,
+    catalogue,
     status: "QUEUED",
     total: 0,
     processed: 0,

@@ -27,6 +27,12 @@ interface IngestItem {
   metadata(): Promise<Record<string, unknown>>;
 }
 
+/** The catalogue a job writes to; the default catalogue when none is given. */
+export interface IngestTarget {
+  name: string;
+  catalog: CatalogService;
+}
+
 export interface UploadedFile {
   name: string;
   bytes: Buffer;
@@ -60,12 +66,12 @@ export class IngestService {
   }
 
   /** Spools the uploads to disk (the request ends when this returns) and starts the job. */
-  async startUploads(files: UploadedFile[]): Promise<IngestJobState> {
+  async startUploads(files: UploadedFile[], target?: IngestTarget): Promise<IngestJobState> {
     if (files.length === 0) throw new BadUserInputError("files is empty: send at least one image", { field: "files" });
     if (files.length > this.config.maxFiles) {
       throw new BadUserInputError(`${files.length} files in one request; the limit is ${this.config.maxFiles} (INGEST_MAX_FILES)`, { field: "files" });
     }
-    const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`);
+    const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`, target?.name);
     const spool = path.join(this.config.spoolDir, job.id);
     await fs.mkdir(spool, { recursive: true });
     const items: IngestItem[] = await Promise.all(
@@ -75,36 +81,36 @@ export class IngestService {
         return { name: file.name || `file ${i + 1}`, read: () => fs.readFile(spooled), metadata: async () => file.metadata ?? {} };
       }),
     );
-    return this.start(job, items, () => fs.rm(spool, { recursive: true, force: true }));
+    return this.start(job, items, target, () => fs.rm(spool, { recursive: true, force: true }));
   }
 
-  async startFolder(requested: string, options: { recursive: boolean; pattern?: string }): Promise<IngestJobState> {
+  async startFolder(requested: string, options: { recursive: boolean; pattern?: string }, target?: IngestTarget): Promise<IngestJobState> {
     const folder = await resolveIngestFolder(requested, this.config.roots);
     const files = await listImageFiles(folder, options);
-    const job = newJob(randomUUID(), "folder", folder);
+    const job = newJob(randomUUID(), "folder", folder, target?.name);
     const items = files.map((relative) => ({
       name: relative,
       read: () => readInside(folder, relative),
       metadata: () => readSidecar(folder, relative),
     }));
-    return this.start(job, items);
+    return this.start(job, items, target);
   }
 
   /** Checks every URL against INGEST_URL_ALLOWLIST first (nothing starts if one is refused), then fetches in the job. */
-  async startUrls(urls: string[], metadata?: Array<Record<string, unknown> | null>): Promise<IngestJobState> {
+  async startUrls(urls: string[], metadata?: Array<Record<string, unknown> | null>, target?: IngestTarget): Promise<IngestJobState> {
     if (urls.length === 0) throw new BadUserInputError("urls is empty: send at least one URL", { field: "urls" });
     if (urls.length > this.config.maxFiles) {
       throw new BadUserInputError(`${urls.length} URLs in one request; the limit is ${this.config.maxFiles} (INGEST_MAX_FILES)`, { field: "urls" });
     }
     const policy = { allowlist: this.config.urlAllowlist, timeoutMs: this.config.urlTimeoutMs, maxBytes: this.config.urlMaxBytes };
     const checked = urls.map((raw, i) => checkUrl(raw, policy, `urls.${i}`));
-    const job = newJob(randomUUID(), "urls", `${urls.length} URL${urls.length === 1 ? "" : "s"}`);
+    const job = newJob(randomUUID(), "urls", `${urls.length} URL${urls.length === 1 ? "" : "s"}`, target?.name);
     const items: IngestItem[] = checked.map((url, i) => ({
       name: url.href,
       read: (signal) => fetchImage(url, policy, signal),
       metadata: async () => ({ sourceUrl: url.href, ...(metadata?.[i] ?? {}) }),
     }));
-    return this.start(job, items);
+    return this.start(job, items, target);
   }
 
   async cancel(id: string): Promise<IngestJobState> {
@@ -149,12 +155,12 @@ export class IngestService {
     await Promise.all(runs.map((r) => r.done));
   }
 
-  private async start(job: IngestJobState, items: IngestItem[], cleanup?: () => Promise<void>): Promise<IngestJobState> {
+  private async start(job: IngestJobState, items: IngestItem[], target?: IngestTarget, cleanup?: () => Promise<void>): Promise<IngestJobState> {
     job.total = items.length;
     this.store.add(job);
     await this.store.save(job);
     const abort = new AbortController();
-    const done = this.run(job, items, abort.signal)
+    const done = this.run(job, items, abort.signal, target?.catalog ?? this.deps.catalog)
       .catch((err) => {
         this.deps.logger.error({ err, jobId: job.id }, "Ingest job failed");
         job.status = "FAILED";
@@ -172,8 +178,8 @@ export class IngestService {
     return snapshot(job);
   }
 
-  private async run(job: IngestJobState, items: IngestItem[], signal: AbortSignal): Promise<void> {
-    const { catalog, logger } = this.deps;
+  private async run(job: IngestJobState, items: IngestItem[], signal: AbortSignal, catalog: CatalogService): Promise<void> {
+    const { logger } = this.deps;
     job.status = "RUNNING";
     job.startedAt = new Date().toISOString();
     this.publish(job);

@@ -4,6 +4,7 @@ import { BadUserInputError } from "../../errors.js";
 import type { CatalogFilter } from "../catalog-filter.js";
 
 const KEY = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_TITLE_TEXT = 256;
 
 /** The expression for a filter, or undefined when it keeps every image. */
 export function toMilvusExpression(filter: CatalogFilter | undefined): string | undefined {
@@ -12,6 +13,10 @@ export function toMilvusExpression(filter: CatalogFilter | undefined): string | 
   if (filter.format) clauses.push(`format == ${JSON.stringify(filter.format.toLowerCase() === "jpg" ? "jpeg" : filter.format.toLowerCase())}`);
   if (filter.createdAfter) clauses.push(`created_at > ${millis(filter.createdAfter, "createdAfter")}`);
   if (filter.createdBefore) clauses.push(`created_at < ${millis(filter.createdBefore, "createdBefore")}`);
+  if (filter.titleContains !== undefined && filter.titleContains.length > MAX_TITLE_TEXT) {
+    throw new BadUserInputError(`titleContains is ${filter.titleContains.length} characters; the limit is ${MAX_TITLE_TEXT}`, { field: "filter.titleContains" });
+  }
+  if (filter.titleContains) clauses.push(`metadata["title"] like ${JSON.stringify(`%${escapeLike(filter.titleContains)}%`)}`);
   for (const [key, value] of Object.entries(filter.metadata ?? {})) {
     const field = metadataPath(key);
     if (Array.isArray(value)) {
@@ -28,6 +33,11 @@ export function toMilvusExpression(filter: CatalogFilter | undefined): string | 
 export function allOf(...expressions: Array<string | undefined>): string | undefined {
   const present = expressions.filter((e): e is string => Boolean(e));
   return present.length > 0 ? present.map((e) => `(${e})`).join(" and ") : undefined;
+}
+
+/** LIKE treats % and _ as wildcards; a user's text matches as written. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function metadataPath(key: string): string {

@@ -65,9 +65,13 @@ export class MilvusConnection {
     return connection;
   }
 
-  /** Registers what must be redone after a Lite restart before ordinary requests are let through again. */
-  onRestart(hook: RestartHook): void {
+  /** Registers what must be redone after a Lite restart before ordinary requests are let through again; returns its removal. */
+  onRestart(hook: RestartHook): () => void {
     this.restartHooks.push(hook);
+    return () => {
+      const i = this.restartHooks.indexOf(hook);
+      if (i >= 0) this.restartHooks.splice(i, 1);
+    };
   }
 
   private async connect(): Promise<void> {
@@ -92,7 +96,7 @@ export class MilvusConnection {
     // Ordinary requests stay refused until the collections are loaded again.
     for (let attempt = 1; this.client && this.lite?.address === address; attempt++) {
       try {
-        for (const hook of this.restartHooks) await hook({ whileDown: true });
+        for (const hook of [...this.restartHooks]) await hook({ whileDown: true });
         this.down = undefined;
         this.logger.info({ address }, "Reconnected to Milvus Lite");
         return;

@@ -68,7 +68,8 @@ function labelsSvg(layout: PanoramaLayout, count: number): string {
   const parts: string[] = [];
   for (let i = 0; i < count; i++) {
     const { left, top } = layout.cell(i);
-    const label = String(i);
+    // Numbered from 1, as the grid the user sees: the LLM's explanation then speaks of the same numbers.
+    const label = String(i + 1);
     const x = left + TILE_EDGE + 4;
     const y = top + TILE_EDGE + 4;
     const boxWidth = textWidth(label, INDEX_HEIGHT) + 2 * INDEX_PADDING;

@@ -15,8 +15,13 @@ export interface RerankRequest {
   queryImageHash: string;
   /** The numbered panorama (JPEG) the LLM looks at; asked for only when an LLM is there to read it. */
   panorama: () => Promise<Buffer>;
-  /** In vector order; the panorama labels them 0..n-1 in this order. */
+  /** In vector order; the panorama numbers them 1..n in this order. */
   candidates: Array<{ id: string; metadata?: Record<string, unknown> | null }>;
+}
+
+export interface RerankOptions {
+  /** Asks the LLM for a streamed answer and hands over its text as it arrives. */
+  onText?: (delta: string) => void;
 }
 
 export interface RerankOutcome {
@@ -55,7 +60,7 @@ export class RerankService {
     return this.client ? null : "Rerank is off: set OPENAI_API_KEY (and OPENAI_BASE_URL for an endpoint other than OpenAI)";
   }
 
-  async rerank(request: RerankRequest): Promise<RerankOutcome> {
+  async rerank(request: RerankRequest, options: RerankOptions = {}): Promise<RerankOutcome> {
     const vectorOrder = request.candidates.map((_, i) => i);
     const fallback = (error: string): RerankOutcome => ({ reranked: false, order: vectorOrder, explanation: null, error, model: null, cached: false });
 
@@ -68,7 +73,7 @@ export class RerankService {
     if (hit) return { ...hit, reranked: true, error: null, cached: true };
 
     try {
-      const answer = await this.ask(this.client, request, panorama);
+      const answer = await this.ask(this.client, request, panorama, options);
       this.cache.set(key, answer);
       return { ...answer, reranked: true, error: null, cached: false };
     } catch (err) {
@@ -78,34 +83,57 @@ export class RerankService {
     }
   }
 
-  private async ask(client: OpenAI, request: RerankRequest, panorama: Buffer): Promise<Answer> {
+  private async ask(client: OpenAI, request: RerankRequest, panorama: Buffer, options: RerankOptions): Promise<Answer> {
     // One deadline for the whole call, retries included, so a slow LLM cannot hold a search for minutes.
     const signal = AbortSignal.timeout(this.config.timeoutMs);
+    const complete = (format: AnswerFormat) =>
+      options.onText
+        ? this.streamed(client, this.body(request, panorama, format), signal, options.onText)
+        : this.whole(client, this.body(request, panorama, format), signal);
     const first = this.firstFormat();
-    let format: AnswerFormat = first;
-    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    let reply: Reply;
     try {
-      completion = await client.chat.completions.create(this.body(request, panorama, format), { signal });
+      reply = await complete(first);
     } catch (err) {
       if (first !== "json_schema" || this.config.responseFormat !== "auto" || !isUnsupportedResponseFormat(err)) throw err;
       this.deps.logger.info({ model: this.config.model }, "the LLM endpoint does not take json_schema; using the text format from now on");
       this.structuredOutputRefused = true;
-      format = "text";
-      completion = await client.chat.completions.create(this.body(request, panorama, format), { signal });
+      reply = await complete("text");
     }
 
-    const message = completion.choices[0]?.message;
-    if (message?.refusal) throw new UnreadableAnswer(`The LLM refused: ${message.refusal}`);
-    const content = message?.content ?? "";
+    if (reply.refusal) throw new UnreadableAnswer(`The LLM refused: ${reply.refusal}`);
+    const content = reply.content;
     const parsed = parseAnswer(content);
     if (!parsed) throw new UnreadableAnswer(`Could not read a ranking from the LLM's answer: ${quote(content)}`);
     const count = request.candidates.length;
     const repaired = repairOrder(parsed.indices, count);
-    if (repaired.appended.length === count) throw new UnreadableAnswer(`The LLM's ranking names no candidate between 0 and ${count - 1}: ${quote(content)}`);
+    if (repaired.appended.length === count) throw new UnreadableAnswer(`The LLM's ranking names no candidate between 1 and ${count}: ${quote(content)}`);
     if (repaired.dropped.length > 0 || repaired.appended.length > 0) {
       this.deps.logger.debug({ dropped: repaired.dropped, appended: repaired.appended }, "rerank: repaired the LLM's indices");
     }
-    return { order: repaired.order, explanation: parsed.explanation, model: completion.model || this.config.model };
+    return { order: repaired.order, explanation: parsed.explanation, model: reply.model || this.config.model };
+  }
+
+  private async whole(client: OpenAI, body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal): Promise<Reply> {
+    const completion = await client.chat.completions.create(body, { signal });
+    const message = completion.choices[0]?.message;
+    return { content: message?.content ?? "", refusal: message?.refusal ?? null, model: completion.model };
+  }
+
+  /** The same request with stream: true; the text is passed on chunk by chunk and returned whole. */
+  private async streamed(client: OpenAI, body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal, onText: (delta: string) => void): Promise<Reply> {
+    const stream = await client.chat.completions.create({ ...body, stream: true }, { signal });
+    const reply: Reply = { content: "", refusal: null, model: "" };
+    for await (const chunk of stream) {
+      reply.model ||= chunk.model;
+      const delta = chunk.choices[0]?.delta;
+      if (delta?.refusal) reply.refusal = (reply.refusal ?? "") + delta.refusal;
+      if (delta?.content) {
+        reply.content += delta.content;
+        onText(delta.content);
+      }
+    }
+    return reply;
   }
 
   private firstFormat(): AnswerFormat {
@@ -140,6 +168,12 @@ export class RerankService {
   private endpointFacts() {
     return { baseUrl: this.config.baseUrl ?? OPENAI_URL, model: this.config.model, timeoutMs: this.config.timeoutMs, maxRetries: this.config.maxRetries };
   }
+}
+
+interface Reply {
+  content: string;
+  refusal: string | null;
+  model: string;
 }
 
 class UnreadableAnswer extends Error {}

@@ -1,17 +1,20 @@
 // Reads a ranking out of whatever the LLM said. Models drift from the requested format, so this
 // accepts "Ranked list: [3, 1, 2]", bare lists, prose and JSON (fenced or not), then repairs the
 // indices: out-of-range and repeated ones are dropped, missing ones keep their vector order at the end.
+// The LLM speaks of the numbers on the panorama, which start at 1 as on the user's grid.
 
 export interface ParsedAnswer {
-  /** Indices as the LLM gave them, before repair. */
+  /** Candidate numbers as the LLM gave them (from 1), before repair. */
   indices: number[];
   explanation: string | null;
 }
 
 export interface RepairedOrder {
-  /** A permutation of 0..n-1. */
+  /** A permutation of 0..n-1 (positions in the vector order). */
   order: number[];
+  /** Numbers the LLM gave that name no candidate, or name one twice. */
   dropped: number[];
+  /** Positions the LLM left out, appended in vector order. */
   appended: number[];
 }
 
@@ -51,15 +54,17 @@ export function parseAnswer(content: string): ParsedAnswer | null {
   return parseJsonAnswer(content) ?? parseTextAnswer(content);
 }
 
-export function repairOrder(indices: number[], count: number): RepairedOrder {
+/** The LLM's candidate numbers (from 1) as a full order of positions (from 0). */
+export function repairOrder(numbers: number[], count: number): RepairedOrder {
   const seen = new Set<number>();
   const order: number[] = [];
   const dropped: number[] = [];
-  for (const i of indices) {
+  for (const n of numbers) {
+    const i = n - 1;
     if (Number.isInteger(i) && i >= 0 && i < count && !seen.has(i)) {
       seen.add(i);
       order.push(i);
-    } else dropped.push(i);
+    } else dropped.push(n);
   }
   const appended: number[] = [];
   for (let i = 0; i < count; i++) if (!seen.has(i)) appended.push(i);

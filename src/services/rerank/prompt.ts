@@ -1,4 +1,5 @@
-// The prompt the seed sends GPT-4o, with candidates numbered from 0 as the panorama labels them, and
+// The prompt the seed sends GPT-4o, with candidates numbered from 1 as the panorama labels them (and as the
+// user sees them), and
 // each candidate's metadata cut to a budget (product JSONs can be kilobytes; the LLM needs a line).
 
 export type AnswerFormat = "json_schema" | "text";
@@ -19,11 +20,11 @@ const JSON_FORMAT =
   '"reasons" explains why the first one best fits the user\'s query intent.';
 
 export function buildPrompt(instruction: string, metadata: Array<Record<string, unknown> | null | undefined>, budget: number, format: AnswerFormat): string {
-  const lines = [TASK, "", `User instruction: ${instruction}`, "", `There are ${metadata.length} candidates, numbered 0 to ${metadata.length - 1}.`];
-  const described = metadata.map((m, i) => ({ i, text: summarizeMetadata(m, budget) })).filter((d) => d.text !== "");
+  const lines = [TASK, "", `User instruction: ${instruction}`, "", `There are ${metadata.length} candidates, numbered 1 to ${metadata.length}.`];
+  const described = metadata.map((m, i) => ({ n: i + 1, text: summarizeMetadata(m, budget) })).filter((d) => d.text !== "");
   if (described.length > 0) {
     lines.push("What the catalogue says about them:");
-    for (const d of described) lines.push(`${d.i}. ${d.text}`);
+    for (const d of described) lines.push(`${d.n}. ${d.text}`);
   }
   lines.push("", format === "json_schema" ? JSON_FORMAT : TEXT_FORMAT);
   return lines.join("\n");
