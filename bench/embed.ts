@@ -18,8 +18,8 @@ import { loadConfig } from "../src/config.js";
 import { ensureGeneratedModelIn, type GeneratedKind } from "../src/model-tooling/generate/index.js";
 import { readManifest } from "../src/model-tooling/manifest.js";
 import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
-import { preprocessImage } from "../src/services/embedding/image-preprocess.js";
-import { decodeImage } from "../src/services/image-decode.js";
+import { modelInput, type PixelSpec } from "../src/services/embedding/model-input.js";
+import { decodeImage, type DecodedImage } from "../src/services/image-decode.js";
 import { loadEmbeddingService, type EmbeddingService } from "../src/services/embedding/index.js";
 import { graphOperators, quantisesAcrossRows } from "../src/services/embedding/onnx-ops.js";
 import { sessionOptions } from "../src/services/embedding/onnx-session.js";
@@ -27,6 +27,7 @@ import { TextTokenizer } from "../src/services/embedding/text-tokenizer.js";
 import { itemFlops, peakGflops } from "./matmul-peak.js";
 
 const LIMITS = { maxPixels: 100_000_000 };
+const preprocessImage = (image: DecodedImage, spec: Omit<PixelSpec, "cropRounding">) => modelInput(image.pixels, image.width, image.height, image.channels, { ...spec, cropRounding: "floor" });
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -196,7 +197,7 @@ async function benchFamily(kind: GeneratedKind, count: number, precision: "fp32"
           raw = 1 / (1 / raw + 1 / textRate);
         }
       }
-      rows.push({ model: kind, precision, family: manifest.family, mode, batch, ours: ours.rate, raw, tjs: mode === "image" && tjs ? await tjs(batch) : undefined, lagP99: ours.lagP99, lagMax: ours.lagMax, vectors: ours.vectors });
+      rows.push({ model: kind, precision, family: manifest.family as Row["family"], mode, batch, ours: ours.rate, raw, tjs: mode === "image" && tjs ? await tjs(batch) : undefined, lagP99: ours.lagP99, lagMax: ours.lagMax, vectors: ours.vectors });
       const r = rows.at(-1)!;
       console.error(`  ${kind} ${precision} ${mode} batch ${batch}: ours ${r.ours.toFixed(2)}/s raw ${r.raw.toFixed(2)}/s${r.tjs ? ` tjs ${r.tjs.toFixed(2)}/s` : ""} lag p99 ${r.lagP99.toFixed(1)} ms`);
     }

@@ -19,11 +19,16 @@ import { loadEmbeddingService, type EmbeddingService } from "./services/embeddin
 import { withQueryCache } from "./services/embedding/query-cache.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
+import { DistributedIngest } from "./services/jobs/distributed-ingest.service.js";
+import type { IngestJobs } from "./services/jobs/ingest-jobs.js";
+import { IngestWorker } from "./services/jobs/ingest-worker.js";
+import { instrumentCatalogue, instrumentServices } from "./services/metrics/instrument.js";
+import { Metrics } from "./services/metrics/metrics.js";
 import { PanoramaService } from "./services/panorama/index.js";
 import { RerankService } from "./services/rerank/index.js";
 import { SearchService } from "./services/search.service.js";
 import { removeOrphanedFiles } from "./services/store-reconciler.js";
-import { LocalBlobStore } from "./services/storage/local-blob-store.js";
+import { openBlobStore } from "./services/storage/open-blob-store.js";
 import { VectorStore } from "./services/vector-store.service.js";
 
 export { GRAPHQL_PATH };
@@ -34,10 +39,13 @@ export interface Services {
   images: ImageStore;
   catalog: CatalogService;
   catalogues: Catalogues;
-  ingest: IngestService;
+  ingest: IngestJobs;
+  /** Takes ingest chunks from Redis: in `worker` and `all` processes when REDIS_URL is set. */
+  worker?: IngestWorker;
   search: SearchService;
   panorama: PanoramaService;
   reranker: RerankService;
+  metrics: Metrics;
 }
 
 export interface App {
@@ -65,28 +73,40 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     await embedder.close();
     throw err;
   }
-  const images = new ImageStore(new LocalBlobStore(config.images.storeDir), { thumbnailSize: config.images.thumbnailSize });
-  const panorama = new PanoramaService({ store: new LocalBlobStore(config.panorama.dir), ttlMs: config.panorama.ttlMs, logger });
+  // One storage for originals, thumbnails and staged uploads: the local folder, or a bucket every process shares.
+  const blobs = openBlobStore(config.images);
+  const images = new ImageStore(blobs, { thumbnailSize: config.images.thumbnailSize });
+  const panoramas = openBlobStore(config.images, { dir: config.panorama.dir, area: "panoramas" });
+  const panorama = new PanoramaService({ store: panoramas, ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });
   // Searches embed through one query cache (a vector depends on the model, not on the catalogue); ingest does not.
   const queryEmbedder = withQueryCache(embedder, config.model.queryCacheSize);
+  const metrics = new Metrics();
   const catalogues = new Catalogues(
     vectors,
     (collection, filesInUse) => {
       const catalog = new CatalogService({ vectors: collection, images, embedder, limits, logger, filesInUse });
+      instrumentCatalogue(collection, catalog, metrics);
       return { catalog, search: new SearchService({ embedder: queryEmbedder, catalog, images, panorama, reranker, limits, logger }) };
     },
     logger,
   );
   const { catalog, search } = catalogues.default;
-  const ingest = new IngestService(config.ingest, { catalog, logger });
+  const staging = blobs;
+  const ingest: IngestJobs = config.redis ? new DistributedIngest(config.ingest, config.redis, { staging, logger }) : new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
-  // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan.
-  await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
-  return { embedder, vectors, images, catalog, catalogues, ingest, search, panorama, reranker };
+  const catalogOf = async (name: string) => (await catalogues.get(name)).catalog;
+  const worker = config.redis && config.role !== "api" ? new IngestWorker(config.ingest, config.redis, { catalogOf, staging, logger }) : undefined;
+  await worker?.start();
+  // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan. With
+  // several processes sharing the storage, another one may be mid-ingest: no sweep then.
+  if (!config.redis) await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
+  instrumentServices({ embedder, reranker, ingest }, metrics);
+  return { embedder, vectors, images, catalog, catalogues, ingest, worker, search, panorama, reranker, metrics };
 }
 
 async function closeServices(services: Services): Promise<void> {
+  await services.worker?.close();
   await services.ingest.close();
   services.panorama.close();
   await services.vectors.close();

@@ -14,8 +14,8 @@ export async function serve(loadConfig: () => Config): Promise<void> {
     const url = await app.listen();
     const model = app.services.embedder.info;
     logger.info(
-      { ms: Date.now() - started, milvus: app.services.vectors.location, backend: app.services.vectors.backend, model: model.name },
-      `mmrag is ready: ${url}${GRAPHQL_PATH}`,
+      { role: config.role, ms: Date.now() - started, milvus: app.services.vectors.location, backend: app.services.vectors.backend, model: model.name },
+      config.role === "worker" ? `mmrag worker is ready: ${url} (ingest work; /healthz, /readyz, /metrics only)` : `mmrag is ready: ${url}${GRAPHQL_PATH}`,
     );
     if (model.warning) logger.warn(model.warning);
 

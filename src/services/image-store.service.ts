@@ -83,6 +83,22 @@ export class ImageStore {
     return found && { body: found.body, size: found.size, contentType: THUMBNAIL_TYPE };
   }
 
+  /** IMAGE_URLS=presigned: a signed URL into the bucket for the original, or undefined if there is none. */
+  async signedOriginalUrl(id: string, extension?: string): Promise<string | undefined> {
+    if (!this.blobs.presignedUrl || !IMAGE_ID.test(id)) return undefined;
+    const formats = extension === undefined ? (Object.keys(EXTENSIONS) as ImageFormat[]) : [FORMAT_BY_EXTENSION.get(extension.toLowerCase())];
+    for (const format of formats) {
+      if (format && (await this.blobs.stat(ImageStore.keyFor(id, format)))) return this.blobs.presignedUrl(ImageStore.keyFor(id, format));
+    }
+    return undefined;
+  }
+
+  async signedThumbnailUrl(id: string): Promise<string | undefined> {
+    if (!this.blobs.presignedUrl || !IMAGE_ID.test(id)) return undefined;
+    const key = ImageStore.thumbnailKeyFor(id);
+    return (await this.blobs.stat(key)) ? this.blobs.presignedUrl(key) : undefined;
+  }
+
   async remove(id: string, key: string): Promise<void> {
     await this.blobs.delete(key);
     await this.blobs.delete(ImageStore.thumbnailKeyFor(id));

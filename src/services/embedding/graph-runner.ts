@@ -6,7 +6,8 @@ import type { GraphSpec, ModelManifest } from "../../model-tooling/manifest.js";
 import { DynamicBatcher, type BatcherOptions } from "./dynamic-batcher.js";
 import { graphOperators, quantisesAcrossRows } from "./onnx-ops.js";
 import { embeddingsOutput, openSession, type RuntimeOptions } from "./onnx-session.js";
-import type { ModelRuntime } from "./model-folder.js";
+import type { ModelRuntime } from "./embedding-service.js";
+import type { GraphContract } from "./graph-contract.js";
 import type { OnnxWorker, TensorData, WorkerSession } from "./onnx-worker.js";
 import { normalisedRow } from "./vector-math.js";
 
@@ -14,17 +15,20 @@ export interface GraphRunnerOptions extends BatcherOptions {
   key: string;
   file: string;
   spec: GraphSpec;
+  /** Checked against the ONNX file when the session opens. */
+  contract: GraphContract;
   dimension: number;
   runtime: RuntimeOptions;
   worker: OnnxWorker;
 }
 
 /** One graph's runner options from its model folder; `spinning: false` for a session that takes turns with another. */
-export function graphOptions(runtime: ModelRuntime, manifest: ModelManifest, spec: GraphSpec, spinning = true): GraphRunnerOptions {
+export function graphOptions(runtime: ModelRuntime, manifest: ModelManifest, spec: GraphSpec, contract: GraphContract, spinning = true): GraphRunnerOptions {
   return {
     key: spec.file,
     file: runtime.files[spec.file],
     spec,
+    contract,
     dimension: manifest.dimension,
     runtime: { ...runtime.options, spinning },
     worker: runtime.worker,
@@ -52,13 +56,9 @@ export class GraphRunner<I> {
   }
 
   private async open(): Promise<WorkerSession> {
-    const { worker, key, file, spec, runtime } = this.options;
-    const required = [spec.inputs.pixelValues, spec.inputs.inputIds].filter((n): n is string => !!n);
+    const { worker, key, file, runtime, contract } = this.options;
     // A graph whose operators cannot be read (onnxruntime loaded it all the same) runs row by row: slower, never wrong.
-    const [session, alone] = await Promise.all([
-      openSession(worker, key, file, runtime, { inputs: required, output: spec.output }),
-      graphOperators(file).then(quantisesAcrossRows, () => true),
-    ]);
+    const [session, alone] = await Promise.all([openSession(worker, key, file, runtime, contract), graphOperators(file).then(quantisesAcrossRows, () => true)]);
     this.rowByRow = alone;
     return session;
   }
