@@ -64,8 +64,9 @@ describe("query embedding cache", () => {
 
   it("does not remember failures, and hands out copies a caller cannot spoil", async () => {
     const cache = new QueryEmbeddingCache(model, 8);
-    await expect(cache.embedComposed(images[0], "x", { imageWeight: 2 })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
-    await expect(cache.embedComposed(images[0], "x", { imageWeight: 2 })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    const notText = 42 as unknown as string;
+    await expect(cache.embedText(notText)).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    await expect(cache.embedText(notText)).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
     expect(cache.stats).toEqual({ hits: 0, misses: 2 });
     const v = await cache.embedText("leopard");
     const kept = v.slice();
