@@ -16,6 +16,7 @@ import { Access } from "./services/auth/index.js";
 import { CatalogService } from "./services/catalog.service.js";
 import { Catalogues } from "./services/catalogues.service.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
+import { withQueryCache } from "./services/embedding/query-cache.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
 import { DistributedIngest } from "./services/jobs/distributed-ingest.service.js";
@@ -78,13 +79,15 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const panoramas = openBlobStore(config.images, { dir: config.panorama.dir, area: "panoramas" });
   const panorama = new PanoramaService({ store: panoramas, ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });
+  // Searches embed through one query cache (a vector depends on the model, not on the catalogue); ingest does not.
+  const queryEmbedder = withQueryCache(embedder, config.model.queryCacheSize);
   const metrics = new Metrics();
   const catalogues = new Catalogues(
     vectors,
     (collection, filesInUse) => {
       const catalog = new CatalogService({ vectors: collection, images, embedder, limits, logger, filesInUse });
       instrumentCatalogue(collection, catalog, metrics);
-      return { catalog, search: new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger }) };
+      return { catalog, search: new SearchService({ embedder: queryEmbedder, catalog, images, panorama, reranker, limits, logger }) };
     },
     logger,
   );

@@ -71,6 +71,7 @@ const envSchema = z.object({
   HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
   EMBED_MAX_BATCH: int(1, 256).default(8),
   EMBED_MAX_WAIT_MS: int(0, 1000).default(4),
+  EMBED_QUERY_CACHE_SIZE: int(0, 100_000).default(256),
   ORT_INTRA_OP_THREADS: int(0, 256).default(0),
   ORT_INTER_OP_THREADS: int(0, 256).default(0),
   ORT_GRAPH_OPTIMIZATION: z.enum(["disabled", "basic", "extended", "all"]).default("all"),
@@ -173,6 +174,8 @@ export interface Config {
     hfEndpoint: string;
     maxBatch: number;
     maxWaitMs: number;
+    /** Query embeddings the search service remembers (LRU); 0 = off. */
+    queryCacheSize: number;
     intraOpThreads: number;
     interOpThreads: number;
     graphOptimization: "disabled" | "basic" | "extended" | "all";
@@ -319,6 +322,7 @@ export function loadConfig(env: Env = process.env): Config {
       hfEndpoint: e.HF_ENDPOINT.replace(/\/+$/, ""),
       maxBatch: e.EMBED_MAX_BATCH,
       maxWaitMs: e.EMBED_MAX_WAIT_MS,
+      queryCacheSize: e.EMBED_QUERY_CACHE_SIZE,
       intraOpThreads: e.ORT_INTRA_OP_THREADS,
       interOpThreads: e.ORT_INTER_OP_THREADS,
       graphOptimization: e.ORT_GRAPH_OPTIMIZATION,

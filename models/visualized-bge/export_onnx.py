@@ -155,11 +155,13 @@ def export(model, out, tokenizer_source, quantize=False):
 
     files = {"composed": {"path": "composed.onnx"}, "text": {"path": "text.onnx"}, "tokenizer": {"path": "tokenizer.json"}}
     if quantize:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        # quantize.py's settings (per-channel int8 weights, MatMul only); mmrag runs these graphs row by row.
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+        from quantize import quantize_graph
 
         for role, path in (("composed", composed_path), ("text", text_path)):
             q = path.with_name(path.stem + "_quantized.onnx")
-            quantize_dynamic(str(path), str(q), weight_type=QuantType.QInt8)
+            quantize_graph(path, q)
             files[role]["quantized"] = {"path": q.name, "bytes": q.stat().st_size, "sha256": sha256(q)}
     for entry in files.values():
         p = out / entry["path"]
@@ -186,6 +188,10 @@ def export(model, out, tokenizer_source, quantize=False):
         }
     )
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    if quantize:
+        from quantize import quantize_folder
+
+        print(f"int8 model folder (MODEL=<name>-int8): {quantize_folder(out, out.with_name(out.name + '-int8'))}")
     return out
 
 
@@ -195,7 +201,7 @@ def main():
     parser.add_argument("--bge", default="BAAI/bge-base-en-v1.5", help="hub id or local folder with bge-base-en-v1.5's config and tokenizer")
     parser.add_argument("--flag-embedding", help="FlagEmbedding's research/visual_bge folder, if visual_bge is not installed")
     parser.add_argument("--out", default="models/visualized-bge-base-en-v1.5")
-    parser.add_argument("--quantize", action="store_true", help="also write *_quantized.onnx (dynamic int8) as variants")
+    parser.add_argument("--quantize", action="store_true", help="also write int8 graphs: *_quantized.onnx variants and the folder <out>-int8 (see quantize.py)")
     args = parser.parse_args()
 
     Visualized_BGE = import_visualized_bge(args.flag_embedding)

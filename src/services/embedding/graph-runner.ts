@@ -1,7 +1,10 @@
 // One ONNX graph behind a dynamic batcher: the session is opened once (a memoised promise, so concurrent
-// first calls share it), and each batch is one session.run whose rows go back to their callers.
+// first calls share it), and each batch is one session.run whose rows go back to their callers, except in
+// graphs that quantise activations over the whole batch tensor: those run row by row, so that an item's
+// vector never depends on what it was batched with.
 import type { GraphSpec, ModelManifest } from "../../model-tooling/manifest.js";
 import { DynamicBatcher, type BatcherOptions } from "./dynamic-batcher.js";
+import { graphOperators, quantisesAcrossRows } from "./onnx-ops.js";
 import { embeddingsOutput, openSession, type RuntimeOptions } from "./onnx-session.js";
 import type { ModelRuntime } from "./embedding-service.js";
 import type { GraphContract } from "./graph-contract.js";
@@ -36,6 +39,7 @@ export function graphOptions(runtime: ModelRuntime, manifest: ModelManifest, spe
 
 export class GraphRunner<I> {
   private sessionPromise: Promise<WorkerSession> | undefined;
+  private rowByRow = false;
   readonly batcher: DynamicBatcher<I, Float32Array>;
 
   constructor(
@@ -47,9 +51,22 @@ export class GraphRunner<I> {
   }
 
   session(): Promise<WorkerSession> {
-    const { worker, key, file, runtime, contract } = this.options;
-    this.sessionPromise ??= openSession(worker, key, file, runtime, contract);
+    this.sessionPromise ??= this.open();
     return this.sessionPromise;
+  }
+
+  private async open(): Promise<WorkerSession> {
+    const { worker, key, file, runtime, contract } = this.options;
+    // A graph whose operators cannot be read (onnxruntime loaded it all the same) runs row by row: slower, never wrong.
+    const [session, alone] = await Promise.all([openSession(worker, key, file, runtime, contract), graphOperators(file).then(quantisesAcrossRows, () => true)]);
+    this.rowByRow = alone;
+    return session;
+  }
+
+  /** true when the graph's int8 activation scales span the batch, so each row runs alone (see onnx-ops.ts). */
+  async runsRowByRow(): Promise<boolean> {
+    await this.session();
+    return this.rowByRow;
   }
 
   embed(item: I): Promise<Float32Array> {
@@ -57,6 +74,11 @@ export class GraphRunner<I> {
   }
 
   private async runBatch(items: I[]): Promise<Float32Array[]> {
+    if (items.length > 1 && (await this.runsRowByRow())) {
+      const rows: Float32Array[] = [];
+      for (const item of items) rows.push(...(await this.runBatch([item])));
+      return rows;
+    }
     const session = await this.session();
     const result = await session.run(this.feeds(items, session.inputNames), [this.options.spec.output]);
     const data = embeddingsOutput(result, this.options.spec.output, items.length, this.options.dimension);
