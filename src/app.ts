@@ -30,12 +30,15 @@ import { StatsResolver } from "./resolvers/stats.resolver.js";
 import { buildAppSchema, instanceContainer } from "./graphql/build-schema.js";
 import { CatalogService } from "./services/catalog.service.js";
 import { Catalogues } from "./services/catalogues.service.js";
+import { ActiveCollections } from "./services/active-collections.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
+import { ModelRegistry } from "./services/embedding/model-registry.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
 import { PanoramaService } from "./services/panorama/index.js";
 import { RerankService } from "./services/rerank/index.js";
 import { SearchService } from "./services/search.service.js";
+import { ReindexService } from "./services/reindex.service.js";
 import { removeOrphanedFiles } from "./services/store-reconciler.js";
 import { LocalBlobStore } from "./services/storage/local-blob-store.js";
 import { VectorStore } from "./services/vector-store.service.js";
@@ -43,7 +46,10 @@ import { VectorStore } from "./services/vector-store.service.js";
 export const GRAPHQL_PATH = "/graphql";
 
 export interface Services {
+  /** The model MODEL names; a catalogue may be served by another (CatalogueServices.model). */
   embedder: EmbeddingService;
+  models: ModelRegistry;
+  reindex: ReindexService;
   vectors: VectorStore;
   images: ImageStore;
   catalog: CatalogService;
@@ -73,9 +79,10 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const limits = { maxPixels: config.images.maxPixels };
 
   const embedder = await loadEmbeddingService(config.model, { logger });
+  const models = new ModelRegistry(embedder, config.model, logger);
   let vectors: VectorStore;
   try {
-    vectors = await VectorStore.open(config.milvus, { dimension: embedder.info.dimension, modelName: embedder.info.name, logger });
+    vectors = await VectorStore.open(config.milvus, { logger });
   } catch (err) {
     await embedder.close();
     throw err;
@@ -83,28 +90,39 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const images = new ImageStore(new LocalBlobStore(config.images.storeDir), { thumbnailSize: config.images.thumbnailSize });
   const panorama = new PanoramaService({ store: new LocalBlobStore(config.panorama.dir), ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });
-  const catalogues = new Catalogues(
-    vectors,
-    (collection, filesInUse) => {
-      const catalog = new CatalogService({ vectors: collection, images, embedder, limits, logger, filesInUse });
-      return { catalog, search: new SearchService({ embedder, catalog, images, panorama, reranker, limits, logger }) };
-    },
-    logger,
-  );
+  let catalogues: Catalogues;
+  try {
+    catalogues = await Catalogues.open({
+      store: vectors,
+      models,
+      active: await ActiveCollections.load(config.dataDir),
+      build: (collection, model, filesInUse) => {
+        const catalog = new CatalogService({ vectors: collection, images, embedder: model, limits, logger, filesInUse });
+        return { catalog, search: new SearchService({ embedder: model, catalog, images, panorama, reranker, limits, logger }) };
+      },
+      logger,
+    });
+  } catch (err) {
+    panorama.close();
+    await vectors.close();
+    await models.close();
+    throw err;
+  }
   const { catalog, search } = catalogues.default;
   const ingest = new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
   // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan.
   await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
-  const services: Services = { embedder, vectors, images, catalog, catalogues, ingest, search, panorama, reranker };
+  const reindex = new ReindexService({ catalogues, ingest, images, models, logger });
+  const services: Services = { embedder, models, reindex, vectors, images, catalog, catalogues, ingest, search, panorama, reranker };
 
   const schema = await buildAppSchema(
     instanceContainer([
       new ImageResolver(catalogues, config.http.maxUploadBytes),
-      new CatalogueResolver(catalogues),
+      new CatalogueResolver(catalogues, reindex),
       new IngestResolver(ingest, config.http.maxUploadBytes, catalogues),
       new SearchResolver(catalogues, config.http.maxUploadBytes),
-      new StatsResolver(catalogues, vectors, embedder.info),
+      new StatsResolver(catalogues, vectors),
     ]),
   );
 
@@ -220,7 +238,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         await ingest.close();
         panorama.close();
         await vectors.close();
-        await embedder.close();
+        await models.close();
       })();
       return closing;
     },
