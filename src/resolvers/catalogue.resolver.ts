@@ -38,7 +38,7 @@ export class CatalogueResolver {
   })
   async reindex(
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
-    @Arg("model", () => String, { description: 'A model folder under MODELS_DIR, e.g. "clip-vit-b32".' }) model: string,
+    @Arg("model", () => String, { description: 'A model folder under MODELS_DIR, e.g. "clip-vit-base-patch32".' }) model: string,
   ): Promise<IngestJob> {
     return toIngestJob(await this.reindexer.start(catalogue, model));
   }

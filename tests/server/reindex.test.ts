@@ -5,6 +5,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { createClient, SdkError } from "../../sdk/src/index.js";
 import { makeJpeg } from "../support/images.js";
 import { ensureGeneratedModel } from "../support/models.js";
 import { startTestServer, tempDir, type TestServer } from "../support/server.js";
@@ -88,6 +90,10 @@ describe("reindex", () => {
   it("refuses a model that is not there, the model in use, and a catalogue that is not there, changing nothing", async () => {
     const server = await startTestServer();
     const current = server.app.services.embedder.info.name;
+    const client = createClient({ url: `${server.url}/graphql`, webSocketImpl: WebSocket });
+    const refused = await client.reindex({ model: "no-such-model" }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(SdkError);
+    expect(refused).toMatchObject({ code: "BAD_USER_INPUT", extensions: { field: "model" } });
     const missing = await server.graphql(REINDEX, { model: "no-such-model" });
     expect(missing.errors?.[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
     expect(missing.errors![0].message).toContain("no-such-model");
@@ -96,8 +102,8 @@ describe("reindex", () => {
     expect(same.errors?.[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
     expect(same.errors![0].message).toContain("already uses");
     expect((await server.graphql(REINDEX, { model: current, catalogue: "nope" })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-    expect((await server.graphql(CATALOGUES)).data!.catalogues).toEqual([
-      { name: "default", collection: server.app.config.milvus.collection, inactiveCollections: [], dimension: 64, model: current, warning: null, images: 0 },
+    expect(await client.catalogueModels()).toEqual([
+      { name: "default", collection: server.app.config.milvus.collection, inactiveCollections: [], dimension: 64, model: current, warning: null, images: 0, keywordSearch: true },
     ]);
     await server.close();
   }, 120_000);
