@@ -29,14 +29,18 @@ async function add(server: TestServer, seed: number) {
 const listed = async (server: TestServer) => ((await server.graphql(LIST)).data!.images.nodes as Array<{ id: string }>).sort((a, b) => a.id.localeCompare(b.id));
 const modelName = async (kind: "vbge-tiny" | "clip-tiny") => path.basename(await ensureGeneratedModel(kind));
 
-/** Runs the reindex and waits on its ingestProgress stream, searching all the while; returns the events and every search answer. */
-async function reindexWhileSearching(server: TestServer, model: string) {
+/**
+ * Runs the reindex and waits on its ingestProgress stream, searching all the while; `meanwhile` runs once the
+ * job has started (after it listed the images to re-embed). Returns the events and every search answer.
+ */
+async function reindexWhileSearching(server: TestServer, model: string, meanwhile?: () => Promise<void>) {
   const started = await server.graphql(REINDEX, { model });
   expect(started.errors).toBeUndefined();
   const job = started.data!.reindex;
   const ws = wsClient(server.url);
   let done = false;
   const progress = collect(ws, PROGRESS, { jobId: job.id }).finally(() => (done = true));
+  await meanwhile?.();
   const searches: Array<{ errors?: unknown; ids: string[] }> = [];
   do {
     const res = await server.graphql(SEARCH, { text: "a picture" });
@@ -56,18 +60,28 @@ describe("reindex", () => {
     const before = await listed(server);
     const [{ collection: oldCollection }] = (await server.graphql(CATALOGUES)).data!.catalogues;
 
-    const { job, events, searches } = await reindexWhileSearching(server, clip);
+    // Changes made while the job runs (it has listed its three images already) reach the new collection too.
+    let added = "";
+    const { job, events, searches } = await reindexWhileSearching(server, clip, async () => {
+      added = await add(server, 5);
+      expect((await server.graphql(`mutation ($id: ID!) { updateImage(id: $id, metadata: { title: "renamed" }) { id } }`, { id: ids[0] })).errors).toBeUndefined();
+      expect((await server.graphql(`mutation ($id: ID!) { deleteImage(id: $id) }`, { id: ids[1] })).errors).toBeUndefined();
+    });
     expect(job).toMatchObject({ kind: "reindex", catalogue: "default", total: 3 });
-    expect(events.at(-1)!.ingestProgress).toMatchObject({ status: "SUCCEEDED", kind: "reindex", total: 3, processed: 3, succeeded: 3, failed: 0 });
-    // Every search during and after the job answered with all three images.
-    for (const search of searches) expect(search).toEqual({ errors: undefined, ids: [...ids].sort() });
+    expect(events.at(-1)!.ingestProgress).toMatchObject({ status: "SUCCEEDED", kind: "reindex", total: 3, processed: 3, failed: 0 });
+    const expected = [ids[0], ids[2], added].sort();
+    // Every search during and after the job answered, with the catalogue as it was then.
+    for (const search of searches) expect(search).toEqual({ errors: undefined, ids: expected });
 
     const [catalogue] = (await server.graphql(CATALOGUES)).data!.catalogues;
     expect(catalogue).toMatchObject({ name: "default", model: clip, dimension: 48, warning: null, images: 3, inactiveCollections: [oldCollection] });
     expect(catalogue.collection).not.toBe(oldCollection);
     expect((await server.graphql(STATS)).data!.stats).toEqual({ images: 3, dimension: 48, collection: catalogue.collection, model: { name: clip, dimension: 48 }, warning: null });
-    // Metadata and dates came along.
-    expect(await listed(server)).toEqual(before);
+    // Metadata and dates came along, with the changes made meanwhile.
+    const after = await listed(server);
+    expect(after.map((r) => r.id)).toEqual(expected);
+    expect(after.find((r) => r.id === ids[0])).toEqual({ ...before.find((r) => r.id === ids[0]), metadata: { title: "renamed" } });
+    expect(after.find((r) => r.id === ids[2])).toEqual(before.find((r) => r.id === ids[2]));
     // New images are embedded by the new model.
     const fourth = await add(server, 4);
     expect((await server.graphql(SEARCH, { text: "a picture" })).data!.search.map((h: any) => h.image.id)).toContain(fourth);
