@@ -116,8 +116,8 @@ describe("reindex", () => {
     expect(same.errors?.[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
     expect(same.errors![0].message).toContain("already uses");
     expect((await server.graphql(REINDEX, { model: current, catalogue: "nope" })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-    expect(await client.catalogueModels()).toEqual([
-      { name: "default", collection: server.app.config.milvus.collection, inactiveCollections: [], dimension: 64, model: current, warning: null, images: 0, keywordSearch: true },
+    expect(await client.catalogues()).toEqual([
+      { name: "default", collection: server.app.config.milvus.collection, images: 0, model: current, keywordSearch: true, dimension: 64, inactiveCollections: [], warning: null },
     ]);
     await server.close();
   }, 120_000);
