@@ -37,7 +37,8 @@ export class ReindexService {
       const source = `${records.length} stored image${records.length === 1 ? "" : "s"} of "${catalogue}", re-embedded with ${model.info.name} into ${next.collection.name}`;
       logger.info({ catalogue, from: current.collection.name, to: next.collection.name, model: model.info.name, images: records.length }, "Reindex started");
       return await ingest.startReindex(items, { name: catalogue, catalog: next.catalog }, source, {
-        complete: async () => {
+        complete: async (job) => {
+          await ingest.settle(catalogue, job.id);
           await this.catchUp(catalogue, next);
           await catalogues.activate(next);
         },

@@ -3,6 +3,8 @@
 // until it is dropped, and a restart serves the new model. Two generated models of different dimensions
 // (vbge-tiny: 64, clip-tiny: 48) stand in for the demo model and CLIP.
 import fs from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -121,6 +123,52 @@ describe("reindex", () => {
     ]);
     await server.close();
   }, 120_000);
+
+  it("keeps searching the old collection until an ingest job into the catalogue has finished, then switches with its images", async () => {
+    const [vbge, clip] = await Promise.all([modelName("vbge-tiny"), modelName("clip-tiny")]);
+    // An image host that answers only when the test says so: the ingest job stays in flight meanwhile.
+    const bytes = await makeJpeg(21);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const host = http.createServer((_req, res) => void released.then(() => res.writeHead(200, { "content-type": "image/jpeg" }).end(bytes)));
+    await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
+    const server = await startTestServer({ env: { INGEST_URL_ALLOWLIST: "127.0.0.1" } });
+    try {
+      await add(server, 20);
+      const url = `http://127.0.0.1:${(host.address() as AddressInfo).port}/held.jpg`;
+      const ingest = await server.graphql(`mutation ($urls: [String!]!) { ingestUrls(urls: $urls) { id } }`, { urls: [url] });
+      expect(ingest.errors).toBeUndefined();
+      const started = await server.graphql(REINDEX, { model: clip });
+      const jobId = started.data!.reindex.id;
+
+      // The reindex has re-embedded its one image and now waits for the ingest job: nothing has switched.
+      let state: any;
+      for (let i = 0; i < 400; i++) {
+        state = (await server.graphql(`query ($id: ID!) { ingestJob(id: $id) { status processed message } }`, { id: jobId })).data!.ingestJob;
+        if (state.processed === 1 && state.message?.includes("Waiting")) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(state).toMatchObject({ status: "RUNNING", processed: 1 });
+      expect((await server.graphql(STATS)).data!.stats).toMatchObject({ images: 1, model: { name: vbge } });
+      expect((await server.graphql(SEARCH, { text: "a picture" })).data!.search).toHaveLength(1);
+
+      release();
+      const ws = wsClient(server.url);
+      const { events } = await collect(ws, PROGRESS, { jobId });
+      await ws.dispose();
+      expect(events.at(-1)!.ingestProgress.status).toBe("SUCCEEDED");
+      expect((await server.graphql(`query ($id: ID!) { ingestJob(id: $id) { status succeeded } }`, { id: ingest.data!.ingestUrls.id })).data!.ingestJob).toEqual({
+        status: "SUCCEEDED",
+        succeeded: 1,
+      });
+      expect((await server.graphql(STATS)).data!.stats).toMatchObject({ images: 2, model: { name: clip } });
+      expect((await server.graphql(SEARCH, { text: "a picture" })).data!.search).toHaveLength(2);
+    } finally {
+      release();
+      await server.close();
+      await new Promise((resolve) => host.close(resolve));
+    }
+  }, 240_000);
 
   it("starts when MODEL has another dimension and the old model is gone, says to reindex, and reindex fixes it", async () => {
     const clip = await modelName("clip-tiny");

@@ -129,6 +129,15 @@ export class IngestService {
     return this.start(job, items, target, undefined, hooks);
   }
 
+  /** Waits until no job but `except` is writing to the catalogue: a reindex switches only then, so no job's images land in the old collection. */
+  async settle(catalogue: string, except: string): Promise<void> {
+    for (;;) {
+      const others = [...this.running].filter(([id]) => id !== except && (this.store.get(id)?.catalogue ?? "default") === catalogue).map(([, run]) => run.done);
+      if (others.length === 0) return;
+      await Promise.all(others);
+    }
+  }
+
   async cancel(id: string): Promise<IngestJobState> {
     const job = this.store.get(id);
     if (!job) throw new NotFoundError("Ingest job", id);
@@ -187,7 +196,7 @@ export class IngestService {
         if (!reindex || job.status !== "SUCCEEDED") return;
         // Still RUNNING for watchers until the switch is done: SUCCEEDED means searches use the new collection.
         job.status = "RUNNING";
-        job.message = "Catching up with changes made meanwhile, then switching";
+        job.message = "Waiting for other ingest jobs into this catalogue, catching up with changes made meanwhile, then switching";
         this.publish(job);
         await reindex.complete(job);
         job.status = "SUCCEEDED";
