@@ -2,17 +2,28 @@
 import path from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import type { QueryLimits } from "./graphql/cost-limits.js";
+import type { AccessConfig } from "./services/auth/index.js";
 
 export type Env = Record<string, string | undefined>;
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => (v === undefined || v === "" ? undefined : v === "true" || v === "1"));
+const list = z
+  .string()
+  .default("")
+  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean));
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v && v.trim() !== "" ? v.trim() : undefined));
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  // Production unless told otherwise (`npm run dev` says development): no stacks, no playground.
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: int(0, 65535).default(4000),
@@ -22,6 +33,19 @@ const envSchema = z.object({
   MAX_IMAGE_PIXELS: int(1).default(100_000_000),
   THUMBNAIL_SIZE: int(16, 2048).default(256),
   SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
+  GRAPHQL_PLAYGROUND: bool,
+  GRAPHQL_MAX_TOKENS: int(100).default(5000),
+  GRAPHQL_MAX_DEPTH: int(2).default(12),
+  GRAPHQL_MAX_ALIASES: int(0).default(30),
+  GRAPHQL_MAX_COST: int(1).default(50_000),
+
+  API_KEYS_FILE: optionalString,
+  ALLOW_ANONYMOUS: bool,
+  CORS_ORIGINS: list,
+  ALLOWED_HOSTS: list,
+  RATE_LIMIT_PER_MINUTE: int(0).default(600),
+  SIGNED_URL_TTL_SECONDS: int(60).default(3600),
+  URL_SIGNING_SECRET: optionalString,
 
   MILVUS_URI: optionalString,
   MILVUS_TOKEN: optionalString,
@@ -84,7 +108,15 @@ export interface Config {
     publicUrl?: string;
     maxUploadBytes: number;
     shutdownTimeoutMs: number;
+    /** GraphiQL at /graphql and introspection, on both transports: one setting (GRAPHQL_PLAYGROUND). */
+    playground: boolean;
+    /** Host names served besides localhost, IP literals and PUBLIC_URL's host. */
+    allowedHosts: string[];
+    /** Browser origins allowed besides the server's own: CORS on HTTP and the WebSocket upgrade. */
+    corsOrigins: string[];
   };
+  graphql: QueryLimits;
+  auth: AccessConfig;
   images: { storeDir: string; maxPixels: number; thumbnailSize: number };
   milvus: {
     /** "lite": we start and supervise Milvus Lite on `liteDbPath`; "remote": a Milvus server or Zilliz Cloud at `address`. */
@@ -166,11 +198,34 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`MILVUS_URI must be a local file path (Milvus Lite) or an http(s):// address, got ${JSON.stringify(uri)}`);
   }
   const mode = remote ? "remote" : "lite";
+  const publicUrl = e.PUBLIC_URL?.replace(/\/+$/, "");
+  if (!isLoopbackHost(e.HOST) && !e.API_KEYS_FILE && !e.ALLOW_ANONYMOUS) {
+    throw new ConfigError(
+      `HOST=${e.HOST} lets other machines reach this server, and without API_KEYS_FILE anyone could change or delete the catalogue.\n` +
+        "Create a key (mmrag keys add <name> --role admin --file keys.json) and set API_KEYS_FILE, or set ALLOW_ANONYMOUS=true to serve without keys.",
+    );
+  }
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     dataDir,
-    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""), maxUploadBytes: e.MAX_UPLOAD_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl,
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      playground: e.GRAPHQL_PLAYGROUND ?? e.NODE_ENV !== "production",
+      allowedHosts: [...e.ALLOWED_HOSTS.map((h) => h.toLowerCase()), ...(publicUrl ? [new URL(publicUrl).hostname.replace(/^\[|\]$/g, "").toLowerCase()] : [])],
+      corsOrigins: e.CORS_ORIGINS.map((o) => o.replace(/\/+$/, "")),
+    },
+    graphql: { maxTokens: e.GRAPHQL_MAX_TOKENS, maxDepth: e.GRAPHQL_MAX_DEPTH, maxAliases: e.GRAPHQL_MAX_ALIASES, maxCost: e.GRAPHQL_MAX_COST },
+    auth: {
+      apiKeysFile: e.API_KEYS_FILE ? path.resolve(e.API_KEYS_FILE) : undefined,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+      urlSigningSecret: e.URL_SIGNING_SECRET,
+    },
     images: { storeDir: path.join(dataDir, "images"), maxPixels: e.MAX_IMAGE_PIXELS, thumbnailSize: e.THUMBNAIL_SIZE },
     milvus: {
       mode,
@@ -229,4 +284,9 @@ export function loadConfig(env: Env = process.env): Config {
       spoolDir: path.join(dataDir, "uploads"),
     },
   };
+}
+
+function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
 }

@@ -27,7 +27,30 @@ export class NotFoundError extends AppError {
 
 export class ForbiddenError extends AppError {
   constructor(message: string) {
-    super("FORBIDDEN", message);
+    super("FORBIDDEN", message, { http: { status: 403 } });
+  }
+}
+
+/** No API key, or one the server does not know, where the server needs one. */
+export class UnauthenticatedError extends AppError {
+  constructor(message: string) {
+    super("UNAUTHENTICATED", message, { http: { status: 401 } });
+  }
+}
+
+/** Refused before execution: deeper, wider or costlier than the server's limits. */
+export class QueryTooComplexError extends AppError {
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super("QUERY_TOO_COMPLEX", message, { ...extensions, http: { status: 400 } });
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super("RATE_LIMITED", `Too many requests: try again in ${retryAfterSeconds} s`, {
+      retryAfter: retryAfterSeconds,
+      http: { status: 429, headers: new Map([["retry-after", String(retryAfterSeconds)]]) },
+    });
   }
 }
 

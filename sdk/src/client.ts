@@ -246,6 +246,8 @@ function subscriptionError(error: unknown): Error {
   // graphql-ws rejects with the socket's CloseEvent (or an Error) when it cannot connect or the socket dies.
   const close = error as { code?: unknown; reason?: unknown; message?: unknown };
   if (typeof close?.code === "number") {
+    // The server closes with 4401 when the key is missing or wrong: the same code as HTTP's 401 answer.
+    if (close.code === 4401) return new SdkError("UNAUTHENTICATED", String(close.reason || "The server needs an API key"), { extensions: { closeCode: 4401 }, cause: error });
     return new SdkError("NETWORK_ERROR", `WebSocket closed (${close.code}${close.reason ? `: ${String(close.reason)}` : ""})`, {
       extensions: { closeCode: close.code, reason: close.reason },
       cause: error,

@@ -11,6 +11,12 @@ export const ERROR_CODES = /** @type {const} */ ([
   "UPSTREAM_UNAVAILABLE",
   "NOT_SUPPORTED",
   "INTERNAL_SERVER_ERROR",
+  // No valid API key where the server needs one; HTTP 401 on plain routes. Clients ask the user for a key.
+  "UNAUTHENTICATED",
+  // Too deep, too many aliases or tokens, or too costly (page sizes × fields): refused before it runs.
+  "QUERY_TOO_COMPLEX",
+  // This key's (or address's) budget per minute is spent; extensions.retryAfter says in how many seconds.
+  "RATE_LIMITED",
   // Raised by Apollo itself before our resolvers run.
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",

@@ -24,7 +24,7 @@ export function serverBaseUrl(server: string): string {
 export async function connect(server: string | undefined, env: Env): Promise<Connection> {
   if (server) {
     const baseUrl = serverBaseUrl(server);
-    const client = createClient({ url: `${baseUrl}${GRAPHQL_PATH}` });
+    const client = createClient({ url: `${baseUrl}${GRAPHQL_PATH}`, apiKey: env.MMRAG_API_KEY });
     return { client, baseUrl, close: () => client.close() };
   }
   const config = loadConfig({ ...env, HOST: "127.0.0.1", PORT: "0", PUBLIC_URL: "", LOG_LEVEL: env.LOG_LEVEL ?? "error" });

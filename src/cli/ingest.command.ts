@@ -1,12 +1,10 @@
 // `mmrag ingest <folder>`: loads a folder into the catalogue with a progress bar and a failure summary,
 // in-process on the local data dir, or through a running server with --server.
 import path from "node:path";
-import { createClient } from "@mmrag/sdk";
-import { createApp, GRAPHQL_PATH } from "../app.js";
-import { loadConfig, type Env } from "../config.js";
-import { createLogger } from "../logger.js";
+import type { MmragClient } from "@mmrag/sdk";
+import type { Env } from "../config.js";
 import type { IngestJobState } from "../services/ingest/ingest-job.js";
-import { serverBaseUrl } from "./connect.js";
+import { withConnection } from "./connect.js";
 import { jobProgressBar } from "./progress-bar.js";
 
 export interface IngestOptions {
@@ -16,27 +14,24 @@ export interface IngestOptions {
   json?: boolean;
 }
 
-/** What the bar and the summary read of a job: the same fields whether it ran in-process or on a server. */
+/** What the bar and the summary read of a job. */
 type JobView = Pick<IngestJobState, "status" | "total" | "processed" | "succeeded" | "skipped" | "failed" | "errors" | "imagesPerSecond" | "etaSeconds" | "message">;
 
 /** Returns the process exit code: 0 when every image was stored or already there. */
 export async function ingestCommand(folder: string, options: IngestOptions, env: Env): Promise<number> {
   const absolute = path.resolve(folder);
   const bar = options.json ? undefined : jobProgressBar(`Ingesting ${folder}`);
-  const final = options.server
-    ? await ingestThroughServer(options.server, absolute, options, (job) => bar?.update(job))
-    : await ingestInProcess(absolute, options, env, (job) => bar?.update(job));
+  // In-process, the person at the terminal owns the folder: it is the one root this run may read.
+  const local = { ...env, INGEST_ROOTS: absolute, LOG_LEVEL: env.LOG_LEVEL ?? "warn" };
+  const final = await withConnection(options.server, local, ({ client }) => followIngest(client, absolute, options, (job) => bar?.update(job)));
   bar?.stop();
   if (options.json) console.log(JSON.stringify(final, null, 2));
   else printSummary(final);
   return final.status === "SUCCEEDED" ? 0 : 1;
 }
 
-async function ingestInProcess(folder: string, options: IngestOptions, env: Env, onProgress: (job: IngestJobState) => void): Promise<IngestJobState> {
-  // The person at the terminal owns the folder: it is the one root this run may read.
-  const config = loadConfig({ ...env, INGEST_ROOTS: folder, LOG_LEVEL: env.LOG_LEVEL ?? "warn" });
-  const app = await createApp(config, { logger: createLogger(config) });
-  const { ingest } = app.services;
+/** Starts the job and follows it to the end, through the SDK either way; Ctrl-C cancels it after the images in flight. */
+async function followIngest(client: MmragClient, folder: string, options: IngestOptions, onProgress: (job: JobView) => void): Promise<JobView> {
   let cancelled = false;
   const onSigint = () => {
     if (cancelled) process.exit(130);
@@ -45,32 +40,16 @@ async function ingestInProcess(folder: string, options: IngestOptions, env: Env,
   };
   process.on("SIGINT", onSigint);
   try {
-    const job = await ingest.startFolder(folder, { recursive: options.recursive, pattern: options.pattern });
-    let last = job;
-    for await (const update of ingest.watch(job.id)) {
-      last = update;
-      onProgress(update);
-      if (cancelled && update.status === "RUNNING") void ingest.cancel(job.id);
-    }
-    return last;
-  } finally {
-    process.off("SIGINT", onSigint);
-    await app.close();
-  }
-}
-
-async function ingestThroughServer(server: string, folder: string, options: IngestOptions, onProgress: (job: JobView) => void): Promise<JobView> {
-  const client = createClient({ url: `${serverBaseUrl(server)}${GRAPHQL_PATH}` });
-  try {
     const job = await client.ingestFolder({ path: folder, recursive: options.recursive, pattern: options.pattern });
     let last: JobView = job;
     for await (const state of client.ingestProgress(job.id)) {
       last = state;
       onProgress(last);
+      if (cancelled && state.status === "RUNNING") void client.cancelIngestJob({ id: job.id }).catch(() => {});
     }
     return last;
   } finally {
-    await client.close();
+    process.off("SIGINT", onSigint);
   }
 }
 

@@ -10,6 +10,7 @@ import { REPO_ROOT } from "../model-tooling/repo-paths.js";
 import { serve } from "../serve.js";
 import { demoCommand, type DemoOptions } from "./demo.command.js";
 import { ingestCommand } from "./ingest.command.js";
+import { keysCommand, withApiKeyOption } from "./keys.command.js";
 import { modelsListCommand, modelsPullCommand } from "./models.command.js";
 import { reportError } from "./report-error.js";
 import { SAMPLE_QUERY_URL, SAMPLE_SET_URL } from "./sample-set.js";
@@ -133,5 +134,7 @@ program
   .addOption(serverOption())
   .addOption(jsonOption())
   .action(run((options: DemoOptions) => demoCommand(options, process.env), (options) => options.server));
+
+withApiKeyOption(program).addCommand(keysCommand());
 
 await program.parseAsync();

@@ -6,8 +6,10 @@ import type { ImageStore, StoredFile } from "../services/image-store.service.js"
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-export function imageRoutes(store: ImageStore): Router {
+/** `cacheControl`: how long others may keep a file; signed URLs expire, so with keys on it is private and short. */
+export function imageRoutes(store: ImageStore, cacheControl = IMMUTABLE): Router {
   const router = Router();
+  const send = (req: Request, res: Response, etag: string, file: StoredFile | undefined) => sendFile(req, res, etag, file, cacheControl);
 
   router.get("/images/:file", async (req, res, next) => {
     try {
@@ -30,12 +32,12 @@ export function imageRoutes(store: ImageStore): Router {
   return router;
 }
 
-async function send(req: Request, res: Response, etag: string, file: StoredFile | undefined): Promise<void> {
+async function sendFile(req: Request, res: Response, etag: string, file: StoredFile | undefined, cacheControl: string): Promise<void> {
   if (!file) {
     res.status(404).json({ error: { code: "NOT_FOUND", message: "No such image" } });
     return;
   }
-  res.set({ "Content-Type": file.contentType, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff", ETag: etag });
+  res.set({ "Content-Type": file.contentType, "Cache-Control": cacheControl, "X-Content-Type-Options": "nosniff", ETag: etag });
   if (req.headers["if-none-match"] === etag || req.method === "HEAD") {
     file.body.destroy();
     res.status(req.method === "HEAD" ? 200 : 304).set("Content-Length", String(file.size)).end();

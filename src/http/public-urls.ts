@@ -1,15 +1,22 @@
-// Every public URL the API hands out is built here, so how they look (and, later, how they are signed) has one home.
-import { EXTENSIONS } from "../services/image-store.service.js";
+// Every public URL the API hands out is built here: images, thumbnails and panoramas, signed when the
+// server needs keys (see services/auth/signed-urls.ts).
+import type { UrlSigner } from "../services/auth/signed-urls.js";
 import type { ImageFormat } from "../services/image-decode.js";
+import { EXTENSIONS } from "../services/image-store.service.js";
 
-export function imageUrl(baseUrl: string, id: string, format: string): string {
-  return `${baseUrl}/images/${id}.${EXTENSIONS[format as ImageFormat] ?? format}`;
+export interface PublicUrls {
+  readonly baseUrl: string;
+  image(id: string, format: string): string;
+  thumbnail(id: string): string;
+  panorama(id: string): string;
 }
 
-export function thumbnailUrl(baseUrl: string, id: string): string {
-  return `${baseUrl}/thumbnails/${id}.webp`;
-}
-
-export function panoramaUrl(baseUrl: string, id: string): string {
-  return `${baseUrl}/panoramas/${id}`;
+export function publicUrls(baseUrl: string, signer: UrlSigner | undefined): PublicUrls {
+  const url = (pathname: string) => `${baseUrl}${signer ? signer.sign(pathname) : pathname}`;
+  return {
+    baseUrl,
+    image: (id, format) => url(`/images/${id}.${EXTENSIONS[format as ImageFormat] ?? format}`),
+    thumbnail: (id) => url(`/thumbnails/${id}.webp`),
+    panorama: (id) => url(`/panoramas/${id}`),
+  };
 }

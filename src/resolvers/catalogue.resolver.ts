@@ -1,4 +1,5 @@
-import { Arg, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import type { RequestContext } from "../context.js";
 import { Catalogue } from "../schema/catalogue.type.js";
 import { IngestJob } from "../schema/ingest-job.type.js";
 import { DEFAULT_CATALOGUE, type CatalogueServices, type Catalogues } from "../services/catalogues.service.js";
@@ -39,8 +40,11 @@ export class CatalogueResolver {
   async reindex(
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Arg("model", () => String, { description: 'A model folder under MODELS_DIR, e.g. "clip-vit-base-patch32".' }) model: string,
+    @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
-    return toIngestJob(await this.reindexer.start(catalogue, model));
+    const job = await this.reindexer.start(catalogue, model);
+    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    return toIngestJob(job);
   }
 
   @Mutation(() => Boolean, { description: "Drops one of a catalogue's inactive collections (see Catalogue.inactiveCollections); never the active one." })

@@ -27,7 +27,7 @@ export class ImageResolver {
   @Query(() => Image, { nullable: true, description: "One image by id; null when there is none." })
   async image(@Arg("id", () => ID) id: string, @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string, @Ctx() ctx: RequestContext): Promise<Image | null> {
     const record = await (await this.catalog(catalogue)).find(id);
-    return record ? toImage(record, ctx.baseUrl) : null;
+    return record ? toImage(record, ctx.urls) : null;
   }
 
   @Query(() => ImageConnection, { description: "The catalogue, a page at a time." })
@@ -42,7 +42,7 @@ export class ImageResolver {
   ): Promise<ImageConnection> {
     const catalog = await this.catalog(catalogue);
     const [page, totalCount] = await Promise.all([catalog.list({ first, after, filter, order: orderBy }), catalog.count(filter)]);
-    const nodes = page.records.map((r) => toImage(r, ctx.baseUrl));
+    const nodes = page.records.map((r) => toImage(r, ctx.urls));
     const edges = nodes.map((node) => ({ cursor: encodeCursor(node, orderBy), node }));
     return { edges, nodes, totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
@@ -57,7 +57,7 @@ export class ImageResolver {
     const catalog = await this.catalog(catalogue);
     const bytes = await readUpload(file, this.maxUploadBytes);
     const { image, created } = await catalog.add(bytes, metadata ?? {});
-    return { image: toImage(image, ctx.baseUrl), created };
+    return { image: toImage(image, ctx.urls), created };
   }
 
   @Mutation(() => Image, {
@@ -72,7 +72,7 @@ export class ImageResolver {
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<Image> {
-    return toImage(await (await this.catalog(catalogue)).update(id, metadata, merge), ctx.baseUrl);
+    return toImage(await (await this.catalog(catalogue)).update(id, metadata, merge), ctx.urls);
   }
 
   @Mutation(() => Boolean, {

@@ -2,12 +2,12 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from
 import { GraphQLJSONObject } from "graphql-scalars";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
-import { BadUserInputError } from "../errors.js";
+import { BadUserInputError, ForbiddenError } from "../errors.js";
 import { IngestJob } from "../schema/ingest-job.type.js";
 import type { IngestJobState } from "../services/ingest/ingest-job.js";
 import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
 import type { IngestService, IngestTarget } from "../services/ingest/ingest.service.js";
-import { readUpload } from "./read-upload.js";
+import { spoolUploads } from "./read-upload.js";
 
 @Resolver(() => IngestJob)
 export class IngestResolver {
@@ -28,17 +28,17 @@ export class IngestResolver {
     @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per file, in the same order." })
     metadata: Array<Record<string, unknown> | null> | undefined,
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
+    @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
     const target = await this.target(catalogue);
     if (metadata && metadata.length !== files.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${files.length} files`, { field: "metadata" });
     }
-    const uploads = [];
-    for (const [i, file] of files.entries()) {
-      const { filename } = await file;
-      uploads.push({ name: filename, bytes: await readUpload(file, this.maxUploadBytes, `files.${i}`), metadata: metadata?.[i] ?? undefined });
-    }
-    return toIngestJob(await this.ingest.startUploads(uploads, target));
+    const spool = this.ingest.newSpoolDir();
+    const spooled = await spoolUploads(files, spool, this.maxUploadBytes);
+    const job = await this.ingest.startUploads(spooled.map((file, i) => ({ ...file, metadata: metadata?.[i] ?? undefined })), spool, target);
+    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    return toIngestJob(job);
   }
 
   @Mutation(() => IngestJob, { description: "Starts ingesting a folder on the server; only folders under INGEST_ROOTS may be read." })
@@ -47,8 +47,11 @@ export class IngestResolver {
     @Arg("recursive", () => Boolean, { defaultValue: true }) recursive: boolean,
     @Arg("pattern", () => String, { nullable: true, description: "Glob on file names, default: common image extensions." }) pattern: string | undefined,
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
+    @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
-    return toIngestJob(await this.ingest.startFolder(path, { recursive, pattern }, await this.target(catalogue)));
+    const job = await this.ingest.startFolder(path, { recursive, pattern }, await this.target(catalogue));
+    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    return toIngestJob(job);
   }
 
   @Mutation(() => IngestJob, {
@@ -59,15 +62,22 @@ export class IngestResolver {
     @Arg("metadata", () => [GraphQLJSONObject], { nullable: "itemsAndList", description: "Metadata per URL, in the same order." })
     metadata: Array<Record<string, unknown> | null> | undefined,
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
+    @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
     if (metadata && metadata.length !== urls.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${urls.length} URLs`, { field: "metadata" });
     }
-    return toIngestJob(await this.ingest.startUrls(urls, metadata, await this.target(catalogue)));
+    const job = await this.ingest.startUrls(urls, metadata, await this.target(catalogue));
+    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    return toIngestJob(job);
   }
 
   @Mutation(() => IngestJob, { description: "Stops a running job after the images in flight; it ends CANCELLED." })
-  async cancelIngestJob(@Arg("id", () => ID) id: string): Promise<IngestJob> {
+  async cancelIngestJob(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<IngestJob> {
+    // With keys on, a write key may cancel the jobs it started; admin keys (and everyone with keys off) any job.
+    if (!ctx.access.isAdmin(ctx.caller) && !ctx.access.jobOwners.ownedBy(id, ctx.caller.keyName ?? "")) {
+      throw new ForbiddenError(`Job ${id} was started by another key; only its own jobs or an admin key may cancel it`);
+    }
     return toIngestJob(await this.ingest.cancel(id));
   }
 

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
-import { panoramaUrl } from "../http/public-urls.js";
+import type { PublicUrls } from "../http/public-urls.js";
 import { ComposedSearchEvent, ComposedSearchEventKind } from "../schema/composed-search-event.type.js";
 import { RankedResult } from "../schema/ranked-result.type.js";
 import { SearchFilter } from "../schema/search-filter.input.js";
@@ -65,7 +65,7 @@ export class SearchResolver {
       keywords: keywords ?? undefined,
       ...options(limit, filter),
     });
-    return toRankedResult(result, ctx.baseUrl);
+    return toRankedResult(result, ctx.urls);
   }
 
   @Subscription(() => ComposedSearchEvent, {
@@ -98,12 +98,12 @@ export class SearchResolver {
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) _catalogue: string,
     @Ctx() ctx: RequestContext,
   ): ComposedSearchEvent {
-    const toHit = (h: Hit) => toSearchHit(h, ctx.baseUrl);
+    const toHit = (h: Hit) => toSearchHit(h, ctx.urls);
     const empty = { kind: event.kind as ComposedSearchEventKind, hits: null, ranking: null, explanationDelta: null, result: null };
     if (event.kind === "HITS") return { ...empty, hits: event.hits.map(toHit) };
     if (event.kind === "RANKING") return { ...empty, ranking: event.ranking.map(toHit) };
     if (event.kind === "EXPLANATION") return { ...empty, explanationDelta: event.delta };
-    return { ...empty, result: toRankedResult(event.result, ctx.baseUrl) };
+    return { ...empty, result: toRankedResult(event.result, ctx.urls) };
   }
 
   @Query(() => [SearchHit], { description: "Images matching a text: by meaning (mode VECTOR, the default), by words in their metadata (KEYWORD), or both (HYBRID)." })
@@ -115,7 +115,7 @@ export class SearchResolver {
     @Arg("mode", () => SearchMode, { defaultValue: SearchMode.VECTOR }) mode: SearchMode,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
-    return (await (await this.searches(catalogue)).byText(text, { ...options(limit, filter), mode })).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await (await this.searches(catalogue)).byText(text, { ...options(limit, filter), mode })).map((h) => toSearchHit(h, ctx.urls));
   }
 
   @Query(() => [SearchResults], {
@@ -123,7 +123,7 @@ export class SearchResolver {
   })
   async searchBatch(@Arg("queries", () => [SearchInput]) queries: SearchInput[], @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string, @Ctx() ctx: RequestContext): Promise<SearchResults[]> {
     const results = await (await this.searches(catalogue)).batch(queries.map((q) => ({ text: q.text, ...options(q.limit, q.filter) })));
-    return results.map((hits) => ({ hits: hits.map((h) => toSearchHit(h, ctx.baseUrl)) }));
+    return results.map((hits) => ({ hits: hits.map((h) => toSearchHit(h, ctx.urls)) }));
   }
 
   @Mutation(() => [SearchHit], { description: "Images that look like the uploaded one." })
@@ -135,7 +135,7 @@ export class SearchResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
     const bytes = await readUpload(image, this.maxUploadBytes, "image");
-    return (await (await this.searches(catalogue)).byImage(bytes, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await (await this.searches(catalogue)).byImage(bytes, options(limit, filter))).map((h) => toSearchHit(h, ctx.urls));
   }
 
   @Query(() => [SearchHit], { description: "Images that look like a catalogue image (which is left out)." })
@@ -146,7 +146,7 @@ export class SearchResolver {
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<SearchHit[]> {
-    return (await (await this.searches(catalogue)).similarTo(imageId, options(limit, filter))).map((h) => toSearchHit(h, ctx.baseUrl));
+    return (await (await this.searches(catalogue)).similarTo(imageId, options(limit, filter))).map((h) => toSearchHit(h, ctx.urls));
   }
 }
 
@@ -160,17 +160,17 @@ function catalogueSearch(context: RequestContext, name: string): Pick<SearchServ
   return { composed: async (query, listener) => (await context.catalogues.get(name)).search.composed(query, listener) };
 }
 
-function toRankedResult(result: ComposedResult, baseUrl: string): RankedResult {
-  const toHit = (h: Hit) => toSearchHit(h, baseUrl);
+function toRankedResult(result: ComposedResult, urls: PublicUrls): RankedResult {
+  const toHit = (h: Hit) => toSearchHit(h, urls);
   return {
     ...result,
     hits: result.hits.map(toHit),
     ranking: result.ranking.map(toHit),
     best: result.best ? toHit(result.best) : null,
-    panoramaUrl: result.panoramaId ? panoramaUrl(baseUrl, result.panoramaId) : null,
+    panoramaUrl: result.panoramaId ? urls.panorama(result.panoramaId) : null,
   };
 }
 
-function toSearchHit(hit: Hit, baseUrl: string): SearchHit {
-  return { image: toImage(hit.record, baseUrl), score: hit.score, rank: hit.rank };
+function toSearchHit(hit: Hit, urls: PublicUrls): SearchHit {
+  return { image: toImage(hit.record, urls), score: hit.score, rank: hit.rank };
 }

@@ -1,13 +1,13 @@
 // Maps a stored record to the GraphQL Image a client sees, with absolute URLs.
+import type { PublicUrls } from "../http/public-urls.js";
 import type { Image } from "../schema/image.type.js";
-import { imageUrl, thumbnailUrl } from "../http/public-urls.js";
 import type { ImageRecord } from "../services/image-record.js";
 
-export function toImage(record: ImageRecord, baseUrl: string): Image {
+export function toImage(record: ImageRecord, urls: PublicUrls): Image {
   return {
     id: record.id,
-    url: imageUrl(baseUrl, record.id, record.format),
-    thumbnailUrl: thumbnailUrl(baseUrl, record.id),
+    url: urls.image(record.id, record.format),
+    thumbnailUrl: urls.thumbnail(record.id),
     width: record.width,
     height: record.height,
     format: record.format,

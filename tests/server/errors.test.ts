@@ -1,7 +1,8 @@
 // What clients see when something goes wrong: stable codes for expected errors, nothing internal otherwise.
 import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
-import { maskError } from "../../src/graphql/mask-errors.js";
+import { pino } from "pino";
+import { logUnexpectedErrors, maskError } from "../../src/graphql/mask-errors.js";
 import { NotFoundError, UpstreamUnavailableError } from "../../src/errors.js";
 import { ERROR_CODES } from "../../src/error-codes.js";
 
@@ -28,6 +29,15 @@ describe("error masking", () => {
     const error = resolverError(new Error("boom"));
     const masked = maskError({ message: "boom", extensions: {} }, error, true);
     expect(masked.extensions?.stacktrace).toEqual(expect.arrayContaining([expect.stringContaining("boom")]));
+  });
+
+  it("logs the unexpected errors with their stack, and not the expected ones", () => {
+    const lines: Array<{ msg: string; err?: { message: string; stack?: string } }> = [];
+    const logger = pino({ level: "error" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    logUnexpectedErrors([resolverError(new Error("disk on fire")), resolverError(new NotFoundError("Image", "x"))], logger);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].err?.message).toBe("disk on fire");
+    expect(lines[0].err?.stack).toContain("disk on fire");
   });
 
   it("uses only codes from the shared list", () => {

@@ -45,7 +45,8 @@ export interface IngestTarget {
 
 export interface UploadedFile {
   name: string;
-  bytes: Buffer;
+  /** Where the upload was spooled as it arrived. */
+  path: string;
   metadata?: Record<string, unknown>;
 }
 
@@ -75,23 +76,26 @@ export class IngestService {
     return this.store.list().slice(0, limit);
   }
 
-  /** Spools the uploads to disk (the request ends when this returns) and starts the job. */
-  async startUploads(files: UploadedFile[], target?: IngestTarget): Promise<IngestJobState> {
-    if (files.length === 0) throw new BadUserInputError("files is empty: send at least one image", { field: "files" });
-    if (files.length > this.config.maxFiles) {
+  /** A fresh folder for one request's uploads, which the resolver writes as they arrive and startUploads takes over. */
+  newSpoolDir(): string {
+    return path.join(this.config.spoolDir, randomUUID());
+  }
+
+  /** Starts a job on uploads already spooled to `spool` (the request ends when this returns); the job removes the folder when it ends. */
+  async startUploads(files: UploadedFile[], spool: string, target?: IngestTarget): Promise<IngestJobState> {
+    const removeSpool = () => fs.rm(spool, { recursive: true, force: true });
+    if (files.length === 0 || files.length > this.config.maxFiles) {
+      await removeSpool();
+      if (files.length === 0) throw new BadUserInputError("files is empty: send at least one image", { field: "files" });
       throw new BadUserInputError(`${files.length} files in one request; the limit is ${this.config.maxFiles} (INGEST_MAX_FILES)`, { field: "files" });
     }
     const job = newJob(randomUUID(), "upload", `${files.length} uploaded file${files.length === 1 ? "" : "s"}`, target?.name);
-    const spool = path.join(this.config.spoolDir, job.id);
-    await fs.mkdir(spool, { recursive: true });
-    const items: IngestItem[] = await Promise.all(
-      files.map(async (file, i) => {
-        const spooled = path.join(spool, String(i));
-        await fs.writeFile(spooled, file.bytes);
-        return { name: file.name || `file ${i + 1}`, read: () => fs.readFile(spooled), metadata: async () => file.metadata ?? {} };
-      }),
-    );
-    return this.start(job, items, target, () => fs.rm(spool, { recursive: true, force: true }));
+    const items: IngestItem[] = files.map((file, i) => ({
+      name: file.name || `file ${i + 1}`,
+      read: () => fs.readFile(file.path),
+      metadata: async () => file.metadata ?? {},
+    }));
+    return this.start(job, items, target, removeSpool);
   }
 
   async startFolder(requested: string, options: { recursive: boolean; pattern?: string }, target?: IngestTarget): Promise<IngestJobState> {

@@ -107,9 +107,49 @@ for (const [prefix, bits] of [
 for (const [prefix, bits] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) PRIVATE.addSubnet(prefix, bits, "ipv6");
 
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1], "ipv4");
-  return PRIVATE.check(address, net.isIPv6(address) ? "ipv6" : "ipv4");
+  if (net.isIPv4(address)) return PRIVATE.check(address, "ipv4");
+  const bytes = ipv6Bytes(address);
+  if (!bytes) return true; // not an address we can judge: refuse rather than guess
+  const embedded = embeddedIpv4(bytes);
+  if (embedded) return PRIVATE.check(embedded, "ipv4");
+  return PRIVATE.check(address, "ipv6");
+}
+
+/**
+ * The IPv4 address inside an IPv6 transition form, which reaches that IPv4 host and so is judged by the IPv4
+ * rules: mapped ::ffff:a.b.c.d, translated ::ffff:0:a.b.c.d, compatible ::a.b.c.d, NAT64 64:ff9b::/96 and the
+ * local-use 64:ff9b:1::/48, 6to4 2002::/16 and Teredo 2001::/32 (its client address, stored inverted).
+ */
+function embeddedIpv4(b: number[]): string | undefined {
+  const v4 = (at: number, invert = 0) => b.slice(at, at + 4).map((x) => x ^ invert).join(".");
+  const zero = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
+  if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return v4(12);
+  if (zero(0, 8) && b[8] === 0xff && b[9] === 0xff && zero(10, 12)) return v4(12);
+  if (zero(0, 12) && !zero(12, 14)) return v4(12); // ::a.b.c.d, leaving :: and ::1 to the IPv6 list
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && (zero(4, 12) || (b[4] === 0 && b[5] === 1))) return v4(12);
+  if (b[0] === 0x20 && b[1] === 0x02) return v4(2);
+  if (b[0] === 0x20 && b[1] === 0x01 && b[2] === 0 && b[3] === 0) return v4(12, 0xff);
+  return undefined;
+}
+
+/** "64:ff9b::7f00:1" or "::ffff:127.0.0.1" → 16 bytes; undefined when it is not an IPv6 address. */
+function ipv6Bytes(address: string): number[] | undefined {
+  const plain = address.replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  if (!net.isIPv6(plain)) return undefined;
+  let text = plain;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const groups = (part: string | undefined) => (part ? part.split(":") : []);
+  const missing = 8 - groups(head).length - groups(tail).length;
+  const all = tail === undefined ? groups(head) : [...groups(head), ...Array(missing).fill("0"), ...groups(tail)];
+  return all.flatMap((g) => {
+    const n = parseInt(g, 16);
+    return [n >> 8, n & 0xff];
+  });
 }
 
 function hostAllowed(host: string, allowlist: string[]): boolean {

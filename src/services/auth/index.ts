@@ -1,0 +1,84 @@
+// Authentication and authorisation in one object the transports share: who the caller is (an API key or,
+// with keys off, anyone), what their role may run, their rate budget, and the signer for image URLs.
+import { ForbiddenError, UnauthenticatedError } from "../../errors.js";
+import { KeyRing } from "./api-keys.js";
+import { JobOwners } from "./job-owners.js";
+import { RateLimits } from "./rate-limits.js";
+import { allows, requiredRole, type Role } from "./roles.js";
+import { UrlSigner } from "./signed-urls.js";
+
+export { ROLES, type Role } from "./roles.js";
+
+export interface AccessConfig {
+  /** Unset: authentication is off and every caller may do everything (loopback, or ALLOW_ANONYMOUS=true). */
+  apiKeysFile?: string;
+  rateLimitPerMinute: number;
+  signedUrlTtlSeconds: number;
+  urlSigningSecret?: string;
+}
+
+export interface Caller {
+  /** The key's name; undefined when anonymous. */
+  keyName?: string;
+  /** undefined: no valid key where one is needed. */
+  role?: Role;
+  /** Why there is no role: no key sent, or a key the server does not know. */
+  problem?: "missing" | "unknown";
+  /** Whose budget a request spends: the key, or the address when anonymous; none for anonymous loopback callers. */
+  rateKey?: string;
+}
+
+export class Access {
+  readonly keys: KeyRing | undefined;
+  readonly signer: UrlSigner | undefined;
+  readonly rateLimits: RateLimits;
+  readonly jobOwners = new JobOwners();
+
+  constructor(config: AccessConfig) {
+    this.keys = config.apiKeysFile ? new KeyRing(config.apiKeysFile) : undefined;
+    this.signer = this.keys ? new UrlSigner(config.urlSigningSecret, config.signedUrlTtlSeconds) : undefined;
+    this.rateLimits = new RateLimits(config.rateLimitPerMinute);
+  }
+
+  get enabled(): boolean {
+    return this.keys !== undefined;
+  }
+
+  /** `authorization` is "Bearer <key>" (a bare key is accepted too, for graphql-ws connection params). */
+  identify(authorization: string | undefined, address: string | undefined): Caller {
+    const anonymous = `ip:${address ?? "unknown"}`;
+    // Without keys, the person at this machine (CLI, benchmarks, the local web demo) is not rate-limited.
+    if (!this.keys) return { role: "admin", rateKey: isLoopbackAddress(address) ? undefined : anonymous };
+    const key = authorization?.replace(/^Bearer\s+/i, "").trim();
+    if (!key) return { problem: "missing", rateKey: anonymous };
+    const holder = this.keys.find(key);
+    if (!holder) return { problem: "unknown", rateKey: anonymous };
+    return { keyName: holder.name, role: holder.role, rateKey: `key:${holder.name}` };
+  }
+
+  /** Throws UNAUTHENTICATED without a valid key, FORBIDDEN when the key's role may not run `field`. */
+  authorize(caller: Caller, operation: "query" | "mutation" | "subscription", field: string): void {
+    const needed = requiredRole(operation, field);
+    if (!caller.role) throw unauthenticated(caller);
+    if (!allows(caller.role, needed)) throw new ForbiddenError(`${field} needs a ${needed} key; this key (${caller.keyName}) is ${caller.role}`);
+  }
+
+  /** True when the caller may act on jobs it did not start. */
+  isAdmin(caller: Caller): boolean {
+    return caller.role === "admin";
+  }
+}
+
+export function unauthenticated(caller: Pick<Caller, "problem">): UnauthenticatedError {
+  return new UnauthenticatedError(
+    caller.problem === "unknown"
+      ? "The API key is not valid (mistyped or revoked)"
+      : "This server needs an API key: send Authorization: Bearer <key> (graphql-ws: connectionParams.authorization)",
+  );
+}
+
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.replace(/^::ffff:/i, "");
+  return address === "::1" || /^127\.\d+\.\d+\.\d+$/.test(v4);
+}
