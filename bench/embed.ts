@@ -14,10 +14,11 @@ import { loadConfig } from "../src/config.js";
 import { ensureGeneratedModelIn, type GeneratedKind } from "../src/model-tooling/generate/index.js";
 import { readManifest } from "../src/model-tooling/manifest.js";
 import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
-import { preprocessImage } from "../src/services/embedding/image-preprocess.js";
-import { decodeImage } from "../src/services/image-decode.js";
+import { modelInput, type PixelSpec } from "../src/services/embedding/model-input.js";
+import { decodeImage, type DecodedImage } from "../src/services/image-decode.js";
 
 const LIMITS = { maxPixels: 100_000_000 };
+const preprocessImage = (image: DecodedImage, spec: Omit<PixelSpec, "cropRounding">) => modelInput(image.pixels, image.width, image.height, image.channels, { ...spec, cropRounding: "floor" });
 import { loadEmbeddingService, type EmbeddingService } from "../src/services/embedding/index.js";
 import { sessionOptions } from "../src/services/embedding/onnx-session.js";
 import { TextTokenizer } from "../src/services/embedding/text-tokenizer.js";

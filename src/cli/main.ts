@@ -11,7 +11,7 @@ import { serve } from "../serve.js";
 import { demoCommand, type DemoOptions } from "./demo.command.js";
 import { ingestCommand } from "./ingest.command.js";
 import { keysCommand, withApiKeyOption } from "./keys.command.js";
-import { modelsListCommand, modelsPullCommand } from "./models.command.js";
+import { modelsGenerateCommand, modelsListCommand, modelsPullCommand, modelsVerifyCommand } from "./models.command.js";
 import { reportError } from "./report-error.js";
 import { SAMPLE_QUERY_URL, SAMPLE_SET_URL } from "./sample-set.js";
 import { searchCommand, type SearchOptions } from "./search.command.js";
@@ -123,6 +123,18 @@ models
   .argument("<name>", "a model with a manifest under models/, e.g. clip-vit-base-patch32")
   .addOption(jsonOption())
   .action(run((name: string, options: { json?: boolean }) => modelsPullCommand(name, options, process.env)));
+models
+  .command("verify")
+  .description("Re-hash every file of a model folder against its model.json")
+  .argument("<name>", "a folder under MODELS_DIR")
+  .addOption(jsonOption())
+  .action(run((name: string, options: { json?: boolean }) => modelsVerifyCommand(name, options, process.env)));
+models
+  .command("generate")
+  .description("Write a generated model with random weights (NOT a real model) into MODELS_DIR/.generated: vbge-tiny, vbge-full, clip-tiny or clip-full")
+  .argument("<kind>", "vbge-tiny | vbge-full | clip-tiny | clip-full")
+  .addOption(jsonOption())
+  .action(run((kind: string, options: { json?: boolean }) => modelsGenerateCommand(kind, options, process.env)));
 
 program
   .command("demo")

@@ -153,6 +153,31 @@ describe("mmrag models", () => {
     expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ name: "generated-vbge-tiny", status: "ready", generated: true }));
   });
 
+  it("generates a random-weight model, then verifies its files and names one that was altered", async () => {
+    const modelsDir = await tempDir("mmrag-cli-models-");
+    try {
+      const generated = await runCli(["models", "generate", "clip-tiny", "--json"], { env: { MODELS_DIR: modelsDir } });
+      expect(generated.code).toBe(0);
+      const { folder } = JSON.parse(generated.stdout);
+      expect(folder).toBe(path.join(modelsDir, ".generated", "generated-clip-tiny"));
+      const env = { MODELS_DIR: path.dirname(folder) };
+      const ok = await runCli(["models", "verify", "generated-clip-tiny", "--json"], { env });
+      expect(ok.code).toBe(0);
+      const files = JSON.parse(ok.stdout) as { role: string; path: string; status: string }[];
+      expect(files.map((f) => f.status)).toEqual(files.map(() => "ok"));
+      expect(files.map((f) => f.role)).toEqual(expect.arrayContaining(["text", "vision", "tokenizer"]));
+      const vision = files.find((f) => f.role === "vision")!.path;
+      const bytes = await fs.readFile(vision);
+      bytes[bytes.length - 1] ^= 0xff;
+      await fs.writeFile(vision, bytes);
+      const bad = await runCli(["models", "verify", "generated-clip-tiny"], { env });
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/bad sha256\s+vision:/);
+    } finally {
+      await fs.rm(modelsDir, { recursive: true, force: true });
+    }
+  });
+
   it("says so quickly when the hub cannot be reached", async () => {
     const modelsDir = await tempDir("mmrag-cli-models-");
     const run = await runCli(["models", "pull", "clip-vit-base-patch32"], { env: { MODELS_DIR: modelsDir, HF_ENDPOINT: "http://127.0.0.1:9" } });

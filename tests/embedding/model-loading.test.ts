@@ -40,7 +40,7 @@ describe("model folders", () => {
     const err = await load(modelsDir, "clip-vit-base-patch32").catch((e) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toContain(path.join(modelsDir, "clip-vit-base-patch32", "model.json"));
-    expect(err.message).toContain("npm run models -- pull clip-vit-base-patch32");
+    expect(err.message).toContain("npm run mmrag -- models pull clip-vit-base-patch32");
   });
 
   it("a missing graph file is named exactly", async () => {
@@ -49,7 +49,7 @@ describe("model folders", () => {
     const err = await load(modelsDir, "my-model").catch((e) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toContain(`text: ${path.join(folder, "text.onnx")} is missing`);
-    expect(err.message).toContain("npm run models -- pull generated-vbge-tiny");
+    expect(err.message).toContain("npm run mmrag -- models pull generated-vbge-tiny");
   });
 
   it("a corrupted file of the right size fails its sha256 check", async () => {
@@ -64,13 +64,37 @@ describe("model folders", () => {
   it("an invalid manifest lists what is wrong", async () => {
     const { modelsDir, folder } = await copyOfTinyModel();
     const manifest = JSON.parse(await fs.readFile(path.join(folder, "model.json"), "utf8"));
-    delete manifest.graphs.composed;
     manifest.dimension = -1;
     await fs.writeFile(path.join(folder, "model.json"), JSON.stringify(manifest));
     const err = await load(modelsDir, "my-model").catch((e) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/dimension/);
-    expect(err.message).toMatch(/graphs\.composed: required for family visualized-bge/);
+  });
+
+  it("a manifest missing what its family needs, or naming no family we run, says which", async () => {
+    const { modelsDir, folder } = await copyOfTinyModel();
+    const manifest = JSON.parse(await fs.readFile(path.join(folder, "model.json"), "utf8"));
+    await fs.writeFile(path.join(folder, "model.json"), JSON.stringify({ ...manifest, graphs: { text: manifest.graphs.text }, imageTokens: undefined }));
+    const missing = await load(modelsDir, "my-model").catch((e) => e);
+    expect(missing).toBeInstanceOf(ConfigError);
+    expect(missing.message).toMatch(/graphs\.composed is required for family visualized-bge; imageTokens is required/);
+    await fs.writeFile(path.join(folder, "model.json"), JSON.stringify({ ...manifest, family: "siglip" }));
+    await expect(load(modelsDir, "my-model")).rejects.toThrow(/family "siglip" is not one we run \(visualized-bge, clip\)/);
+  });
+
+  it("refuses to start when a graph disagrees with model.json, naming the input or output", async () => {
+    const { modelsDir, folder } = await copyOfTinyModel();
+    const manifest = JSON.parse(await fs.readFile(path.join(folder, "model.json"), "utf8"));
+    await fs.writeFile(path.join(folder, "model.json"), JSON.stringify({ ...manifest, dimension: manifest.dimension + 1 }));
+    const wrongDimension = await load(modelsDir, "my-model").catch((e) => e);
+    expect(wrongDimension).toBeInstanceOf(ConfigError);
+    expect(wrongDimension.message).toContain(`output "embeddings" has shape [batch, ${manifest.dimension}]; model.json and the family need [batch, ${manifest.dimension + 1}]`);
+    const renamed = { ...manifest.graphs.composed, inputs: { ...manifest.graphs.composed.inputs, pixelValues: "images" } };
+    await fs.writeFile(path.join(folder, "model.json"), JSON.stringify({ ...manifest, graphs: { ...manifest.graphs, composed: renamed } }));
+    const wrongName = await load(modelsDir, "my-model").catch((e) => e);
+    expect(wrongName.message).toMatch(/composed\.onnx does not match its model\.json:/);
+    expect(wrongName.message).toContain('no input "images"');
+    expect(wrongName.message).toContain('input "pixel_values" is not one model.json feeds');
   });
 
   it("the committed CLIP manifest is valid and pins the hub files", async () => {

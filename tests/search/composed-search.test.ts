@@ -9,8 +9,8 @@ import { panoramaOf, promptOf, startOpenAIStub, type OpenAIStub } from "../suppo
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const ADD = `mutation ($file: Upload!, $metadata: JSONObject) { addImage(file: $file, metadata: $metadata) { image { id } } }`;
-const COMPOSED = `mutation ($image: Upload, $imageId: ID, $instruction: String!, $limit: Int! = 9, $rerank: Boolean! = true, $filter: SearchFilter) {
-  searchComposed(image: $image, imageId: $imageId, instruction: $instruction, limit: $limit, rerank: $rerank, filter: $filter) {
+const COMPOSED = `mutation ($image: Upload, $imageId: ID, $instruction: String!, $limit: Int! = 9, $rerank: Boolean! = true, $filter: SearchFilter, $imageWeight: Float) {
+  searchComposed(image: $image, imageId: $imageId, instruction: $instruction, limit: $limit, rerank: $rerank, filter: $filter, imageWeight: $imageWeight) {
     instruction instructionTruncated reranked rerankError model explanation panoramaUrl
     hits { rank score image { id url thumbnailUrl width height metadata } }
     ranking { rank score image { id } }
@@ -152,6 +152,8 @@ describe("searchComposed", () => {
       [{ instruction: "x", limit: 0 }, await makeJpeg(1), "BAD_USER_INPUT"],
       [{ instruction: "x", limit: 101 }, await makeJpeg(1), "BAD_USER_INPUT"],
       [{ instruction: "x".repeat(2001) }, await makeJpeg(1), "BAD_USER_INPUT"],
+      [{ instruction: "x", imageWeight: 1.5 }, await makeJpeg(1), "BAD_USER_INPUT"],
+      [{ instruction: "x", imageWeight: -0.1 }, await makeJpeg(1), "BAD_USER_INPUT"],
       [{ instruction: "x" }, undefined, "BAD_USER_INPUT"],
       [{ instruction: "x", imageId: "ffffffffffffffffffffffffffffffff" }, undefined, "NOT_FOUND"],
       [{ instruction: "x" }, Buffer.from("this is not an image"), "UNSUPPORTED_MEDIA_TYPE"],

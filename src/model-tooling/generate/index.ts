@@ -51,7 +51,7 @@ const SEEDS: Record<GeneratedKind, number> = { "vbge-tiny": 11, "vbge-full": 12,
 
 export const DEMO_WARNING =
   "Running on a GENERATED demo model with random weights: embeddings are deterministic but carry NO meaning, and search results are not relevant. " +
-  "Install a real model: `npm run models -- pull clip-vit-base-patch32`, or export Visualized-BGE (models/README.md).";
+  "Install a real model: `npm run mmrag -- models pull clip-vit-base-patch32`, or export Visualized-BGE (models/README.md).";
 
 export function generatedFolderName(kind: GeneratedKind): string {
   return `generated-${kind}`;

@@ -3,7 +3,8 @@
 import type { GraphSpec, ModelManifest } from "../../model-tooling/manifest.js";
 import { DynamicBatcher, type BatcherOptions } from "./dynamic-batcher.js";
 import { embeddingsOutput, openSession, type RuntimeOptions } from "./onnx-session.js";
-import type { ModelRuntime } from "./model-folder.js";
+import type { ModelRuntime } from "./embedding-service.js";
+import type { GraphContract } from "./graph-contract.js";
 import type { OnnxWorker, TensorData, WorkerSession } from "./onnx-worker.js";
 import { normalisedRow } from "./vector-math.js";
 
@@ -11,17 +12,20 @@ export interface GraphRunnerOptions extends BatcherOptions {
   key: string;
   file: string;
   spec: GraphSpec;
+  /** Checked against the ONNX file when the session opens. */
+  contract: GraphContract;
   dimension: number;
   runtime: RuntimeOptions;
   worker: OnnxWorker;
 }
 
 /** One graph's runner options from its model folder; `spinning: false` for a session that takes turns with another. */
-export function graphOptions(runtime: ModelRuntime, manifest: ModelManifest, spec: GraphSpec, spinning = true): GraphRunnerOptions {
+export function graphOptions(runtime: ModelRuntime, manifest: ModelManifest, spec: GraphSpec, contract: GraphContract, spinning = true): GraphRunnerOptions {
   return {
     key: spec.file,
     file: runtime.files[spec.file],
     spec,
+    contract,
     dimension: manifest.dimension,
     runtime: { ...runtime.options, spinning },
     worker: runtime.worker,
@@ -43,9 +47,8 @@ export class GraphRunner<I> {
   }
 
   session(): Promise<WorkerSession> {
-    const { worker, key, file, spec, runtime } = this.options;
-    const required = [spec.inputs.pixelValues, spec.inputs.inputIds].filter((n): n is string => !!n);
-    this.sessionPromise ??= openSession(worker, key, file, runtime, { inputs: required, output: spec.output });
+    const { worker, key, file, runtime, contract } = this.options;
+    this.sessionPromise ??= openSession(worker, key, file, runtime, contract);
     return this.sessionPromise;
   }
 

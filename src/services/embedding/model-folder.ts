@@ -6,29 +6,15 @@ import type { Config } from "../../config.js";
 import { ConfigError } from "../../errors.js";
 import { sha256File } from "../../model-tooling/hash-file.js";
 import { findMissingFiles, MANIFEST_FILE, presentVariant, readManifest, type ModelManifest } from "../../model-tooling/manifest.js";
-import { ClipEmbedder } from "./clip.embedder.js";
-import type { EmbeddingDeps, EmbeddingService, ModelInfo } from "./index.js";
-import type { RuntimeOptions } from "./onnx-session.js";
+import type { EmbeddingDeps, LoadedEmbedder, ModelInfo, ModelRuntime } from "./embedding-service.js";
+import { familyFor } from "./families.js";
 import { OnnxWorker } from "./onnx-worker.js";
 import { TextTokenizer } from "./text-tokenizer.js";
-import { VisualizedBgeEmbedder } from "./visualized-bge.embedder.js";
-
-export interface ModelRuntime {
-  options: RuntimeOptions;
-  maxBatch: number;
-  maxWaitMs: number;
-  /** Absolute path of each file role present on disk. */
-  files: Record<string, string>;
-  /** The thread that holds this model's sessions. */
-  worker: OnnxWorker;
-}
-
-export type LoadedEmbedder = VisualizedBgeEmbedder | ClipEmbedder;
 
 const VERIFIED_STAMP = ".verified.json";
 
 export function pullCommand(name: string): string {
-  return `npm run models -- pull ${name}`;
+  return `npm run mmrag -- models pull ${name}`;
 }
 
 async function readStamp(folder: string): Promise<Record<string, { bytes: number; mtimeMs: number; sha256: string }>> {
@@ -88,6 +74,7 @@ export async function openModelFolder(
     );
   }
   const manifest = await readManifest(folder);
+  const family = familyFor(manifest, folder);
   const missing = await findMissingFiles(folder, manifest);
   if (missing.length > 0) {
     const lines = missing.map((m) => `  ${m.role}: ${m.path} ${m.problem}`);
@@ -121,7 +108,7 @@ export async function openModelFolder(
     files,
     worker: new OnnxWorker(),
   };
-  const embedder = manifest.family === "clip" ? new ClipEmbedder(info, manifest, tokenizer, runtime) : new VisualizedBgeEmbedder(info, manifest, tokenizer, runtime);
+  const embedder = family.create(info, manifest, tokenizer, runtime);
   try {
     await embedder.warmUp();
   } catch (err) {
@@ -133,4 +120,3 @@ export async function openModelFolder(
   return embedder;
 }
 
-export type { EmbeddingService };

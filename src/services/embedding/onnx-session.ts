@@ -2,6 +2,7 @@
 import type { InferenceSession } from "onnxruntime-node";
 import type { Config } from "../../config.js";
 import { ConfigError } from "../../errors.js";
+import { contractProblems, type GraphContract } from "./graph-contract.js";
 import type { OnnxWorker, TensorData, WorkerSession } from "./onnx-worker.js";
 
 export type RuntimeOptions = Pick<Config["model"], "intraOpThreads" | "interOpThreads" | "graphOptimization"> & {
@@ -23,20 +24,17 @@ export function sessionOptions(options: RuntimeOptions): InferenceSession.Sessio
   };
 }
 
-export async function openSession(worker: OnnxWorker, key: string, file: string, options: RuntimeOptions, expect: { inputs: string[]; output: string }): Promise<WorkerSession> {
+export async function openSession(worker: OnnxWorker, key: string, file: string, options: RuntimeOptions, contract: GraphContract): Promise<WorkerSession> {
   let session: WorkerSession;
   try {
     session = await worker.load(key, file, sessionOptions(options));
   } catch (err) {
     throw new ConfigError(`onnxruntime could not load ${file}: ${(err as Error).message}`);
   }
-  const missing = expect.inputs.filter((name) => !session.inputNames.includes(name));
-  if (missing.length > 0 || !session.outputNames.includes(expect.output)) {
+  const problems = contractProblems(contract, session.inputMetadata, session.outputMetadata);
+  if (problems.length > 0) {
     await session.release();
-    throw new ConfigError(
-      `${file} does not match its manifest: inputs ${JSON.stringify(session.inputNames)}, outputs ${JSON.stringify(session.outputNames)}; ` +
-        `manifest expects inputs ${JSON.stringify(expect.inputs)} and output ${JSON.stringify(expect.output)}`,
-    );
+    throw new ConfigError(`${file} does not match its model.json:\n  ${problems.join("\n  ")}`);
   }
   return session;
 }

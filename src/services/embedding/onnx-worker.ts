@@ -5,6 +5,9 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { UpstreamUnavailableError } from "../../errors.js";
+import type { DecodedImage } from "../image-decode.js";
+import type { TensorMetadata } from "./graph-contract.js";
+import { MODEL_INPUT_SOURCE, type PixelSpec } from "./model-input.js";
 
 export interface TensorData {
   type: "float32" | "int64";
@@ -15,6 +18,8 @@ export interface TensorData {
 export interface WorkerSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly TensorMetadata[];
+  readonly outputMetadata: readonly TensorMetadata[];
   run(feeds: Record<string, TensorData>, fetches: string[]): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
 }
@@ -24,12 +29,16 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const ort = require(workerData.ortPath);
 const sessions = new Map();
+${MODEL_INPUT_SOURCE}
 parentPort.on("message", async (msg) => {
   try {
-    if (msg.type === "load") {
+    if (msg.type === "modelInput") {
+      const tensor = modelInput(msg.pixels, msg.width, msg.height, msg.channels, msg.spec);
+      parentPort.postMessage({ id: msg.id, ok: true, value: tensor }, [tensor.buffer]);
+    } else if (msg.type === "load") {
       const session = await ort.InferenceSession.create(msg.file, msg.options);
       sessions.set(msg.key, session);
-      parentPort.postMessage({ id: msg.id, ok: true, value: { inputNames: session.inputNames, outputNames: session.outputNames } });
+      parentPort.postMessage({ id: msg.id, ok: true, value: { inputNames: session.inputNames, outputNames: session.outputNames, inputMetadata: session.inputMetadata, outputMetadata: session.outputMetadata } });
     } else if (msg.type === "run") {
       const feeds = {};
       for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
@@ -97,7 +106,7 @@ export class OnnxWorker {
   }
 
   async load(key: string, file: string, options: object): Promise<WorkerSession> {
-    const names = await this.call<{ inputNames: string[]; outputNames: string[] }>({ type: "load", key, file, options });
+    const names = await this.call<Pick<WorkerSession, "inputNames" | "outputNames" | "inputMetadata" | "outputMetadata">>({ type: "load", key, file, options });
     return {
       ...names,
       run: (feeds, fetches) =>
@@ -108,6 +117,12 @@ export class OnnxWorker {
         ),
       release: () => this.call<void>({ type: "release", key }),
     };
+  }
+
+  /** The vision tower's input tensor for an image, computed on this thread (a large photo takes a while to resize). */
+  modelInput(image: DecodedImage, spec: PixelSpec): Promise<Float32Array> {
+    const { pixels, width, height, channels } = image;
+    return this.call<Float32Array>({ type: "modelInput", pixels, width, height, channels, spec: { ...spec } });
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Config } from "../../config.js";
 import { DEMO_WARNING, ensureGeneratedModelIn } from "../../model-tooling/generate/index.js";
 import { DEFAULT_MODEL, pullModel } from "../../model-tooling/pull.js";
-import type { EmbeddingDeps, EmbeddingService } from "./index.js";
+import type { EmbeddingDeps, EmbeddingService } from "./embedding-service.js";
 import { isModelFolderComplete, openModelFolder } from "./model-folder.js";
 
 export const DEMO_KIND = "vbge-tiny" as const;

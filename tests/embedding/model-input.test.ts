@@ -1,16 +1,23 @@
-// Preprocessing numerics against values computed here from the published CLIP/EVA constants.
+// Preprocessing numerics against values computed here from the published CLIP/EVA constants. Exact
+// agreement with PIL/torchvision/Hugging Face is tested in tests/parity against the reference run.
 import sharp, { type Color } from "sharp";
 import { describe, expect, it } from "vitest";
-import { modelPixels as modelPixelsOf, preprocessImage as preprocessDecoded, resizedSize, type ImageSpec } from "../../src/services/embedding/image-preprocess.js";
+import { cropOffset, modelInput, modelPixels as modelPixelsOf, resizedSize, type PixelSpec } from "../../src/services/embedding/model-input.js";
 import { decodeImage } from "../../src/services/image-decode.js";
 
 // Bytes through the one decode, then preprocessing: the path every image takes.
-const modelPixels = async (bytes: Buffer, spec: ImageSpec, maxPixels: number) => modelPixelsOf(await decodeImage(bytes, { maxPixels }), spec);
-const preprocessImage = async (bytes: Buffer, spec: ImageSpec, maxPixels: number) => preprocessDecoded(await decodeImage(bytes, { maxPixels }), spec);
+const modelPixels = async (bytes: Buffer, spec: PixelSpec, maxPixels: number) => {
+  const image = await decodeImage(bytes, { maxPixels });
+  return Buffer.from(modelPixelsOf(image.pixels, image.width, image.height, image.channels, spec));
+};
+const preprocessImage = async (bytes: Buffer, spec: PixelSpec, maxPixels: number) => {
+  const image = await decodeImage(bytes, { maxPixels });
+  return modelInput(image.pixels, image.width, image.height, image.channels, spec);
+};
 
 const MEAN = [0.48145466, 0.4578275, 0.40821073];
 const STD = [0.26862954, 0.26130258, 0.27577711];
-const SPEC = { size: 224, resizeShortestEdge: 224, mean: MEAN as [number, number, number], std: STD as [number, number, number] };
+const SPEC: PixelSpec = { size: 224, resizeShortestEdge: 224, mean: MEAN, std: STD, cropRounding: "round-half-even" };
 const MAX_PIXELS = 50_000_000;
 const PLANE = 224 * 224;
 
@@ -64,6 +71,16 @@ describe("image preprocessing", () => {
     }
     const png = await sharp(raw, { raw: { width: 600, height: 400, channels: 3 } }).png().toBuffer();
     expectAllPixels(await modelPixels(png, SPEC, MAX_PIXELS), [0, 200, 0], 1);
+  });
+
+  it("rounds the centre-crop offset as each reference does: torchvision half to even, Hugging Face's CLIP down", () => {
+    // 800×607 → 295×224: (295 − 224)/2 = 35.5
+    expect(resizedSize(800, 607, 224)).toEqual({ width: 295, height: 224 });
+    expect(cropOffset(295, 224, "round-half-even")).toBe(36);
+    expect(cropOffset(295, 224, "floor")).toBe(35);
+    expect(cropOffset(293, 224, "round-half-even")).toBe(34); // 34.5 → 34
+    expect(cropOffset(293, 224, "floor")).toBe(34);
+    expect(cropOffset(298, 224, "round-half-even")).toBe(37);
   });
 
   it("applies EXIF orientation before cropping", async () => {
