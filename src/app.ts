@@ -20,12 +20,17 @@ import { loadEmbeddingService, type EmbeddingService } from "./services/embeddin
 import { ModelRegistry } from "./services/embedding/model-registry.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
+import { DistributedIngest } from "./services/jobs/distributed-ingest.service.js";
+import type { IngestJobs } from "./services/jobs/ingest-jobs.js";
+import { IngestWorker } from "./services/jobs/ingest-worker.js";
+import { instrumentCatalogue, instrumentServices } from "./services/metrics/instrument.js";
+import { Metrics } from "./services/metrics/metrics.js";
 import { PanoramaService } from "./services/panorama/index.js";
 import { RerankService } from "./services/rerank/index.js";
 import { SearchService } from "./services/search.service.js";
 import { ReindexService } from "./services/reindex.service.js";
 import { removeOrphanedFiles } from "./services/store-reconciler.js";
-import { LocalBlobStore } from "./services/storage/local-blob-store.js";
+import { openBlobStore } from "./services/storage/open-blob-store.js";
 import { VectorStore } from "./services/vector-store.service.js";
 
 export { GRAPHQL_PATH };
@@ -39,10 +44,13 @@ export interface Services {
   images: ImageStore;
   catalog: CatalogService;
   catalogues: Catalogues;
-  ingest: IngestService;
+  ingest: IngestJobs;
+  /** Takes ingest chunks from Redis: in `worker` and `all` processes when REDIS_URL is set. */
+  worker?: IngestWorker;
   search: SearchService;
   panorama: PanoramaService;
   reranker: RerankService;
+  metrics: Metrics;
 }
 
 export interface App {
@@ -71,9 +79,13 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     await embedder.close();
     throw err;
   }
-  const images = new ImageStore(new LocalBlobStore(config.images.storeDir), { thumbnailSize: config.images.thumbnailSize });
-  const panorama = new PanoramaService({ store: new LocalBlobStore(config.panorama.dir), ttlMs: config.panorama.ttlMs, logger });
+  // One storage for originals, thumbnails and staged uploads: the local folder, or a bucket every process shares.
+  const blobs = openBlobStore(config.images);
+  const images = new ImageStore(blobs, { thumbnailSize: config.images.thumbnailSize });
+  const panoramas = openBlobStore(config.images, { dir: config.panorama.dir, area: "panoramas" });
+  const panorama = new PanoramaService({ store: panoramas, ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });
+  const metrics = new Metrics();
   let catalogues: Catalogues;
   try {
     catalogues = await Catalogues.open({
@@ -82,6 +94,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       active: await ActiveCollections.load(config.dataDir),
       build: (collection, model, filesInUse) => {
         const catalog = new CatalogService({ vectors: collection, images, embedder: model, limits, logger, filesInUse });
+        instrumentCatalogue(collection, catalog, metrics);
         return { catalog, search: new SearchService({ embedder: model, catalog, images, panorama, reranker, limits, logger }) };
       },
       logger,
@@ -93,15 +106,22 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     throw err;
   }
   const { catalog, search } = catalogues.default;
-  const ingest = new IngestService(config.ingest, { catalog, logger });
+  const staging = blobs;
+  const ingest: IngestJobs = config.redis ? new DistributedIngest(config.ingest, config.redis, { staging, logger }) : new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
-  // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan.
-  await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
-  const reindex = new ReindexService({ catalogues, ingest, images, models, logger });
-  return { embedder, models, reindex, vectors, images, catalog, catalogues, ingest, search, panorama, reranker };
+  const catalogOf = async (name: string) => (await catalogues.get(name)).catalog;
+  const worker = config.redis && config.role !== "api" ? new IngestWorker(config.ingest, config.redis, { catalogOf, staging, logger }) : undefined;
+  await worker?.start();
+  // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan. With
+  // several processes sharing the storage, another one may be mid-ingest: no sweep then.
+  if (!config.redis) await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
+  instrumentServices({ embedder, reranker, ingest }, metrics);
+  const reindex = new ReindexService({ catalogues, ingest: ingest instanceof IngestService ? ingest : undefined, images, models, logger });
+  return { embedder, models, reindex, vectors, images, catalog, catalogues, ingest, worker, search, panorama, reranker, metrics };
 }
 
 async function closeServices(services: Services): Promise<void> {
+  await services.worker?.close();
   await services.ingest.close();
   services.panorama.close();
   await services.vectors.close();
@@ -116,7 +136,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logger.warn(`API_KEYS_FILE (${config.auth.apiKeysFile}) holds no keys yet: every request is refused until \`mmrag keys add\``);
   }
   const services = await createServices(config, logger);
-  const { catalogues, ingest, vectors } = services;
+  const { catalogues, ingest, vectors, reranker } = services;
   let server;
   try {
     const schema = await buildAppSchema(
@@ -125,7 +145,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         new CatalogueResolver(catalogues, services.reindex),
         new IngestResolver(ingest, config.http.maxUploadBytes, catalogues),
         new SearchResolver(catalogues, config.http.maxUploadBytes),
-        new StatsResolver(catalogues, vectors),
+        new StatsResolver(catalogues, vectors, reranker),
       ]),
     );
     server = await createHttpServer({ config, logger, schema, access, services });

@@ -93,6 +93,24 @@ const envSchema = z.object({
   INGEST_URL_ALLOWLIST: z.string().default(""),
   INGEST_URL_TIMEOUT_MS: int(100).default(15_000),
   INGEST_URL_MAX_BYTES: int(1).optional(),
+
+  MMRAG_ROLE: z.enum(["all", "api", "worker"]).default("all"),
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").optional()),
+  INGEST_CHUNK_SIZE: int(1, 1000).default(16),
+  INGEST_CHUNK_LOCK_MS: int(1000).default(30_000),
+  INGEST_CHUNK_ATTEMPTS: int(1, 100).default(5),
+
+  IMAGE_STORE: optionalString,
+  S3_ENDPOINT: optionalString.pipe(z.string().url().optional()),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_FORCE_PATH_STYLE: z.enum(["true", "false", "1", "0", ""]).default("false"),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  AWS_SESSION_TOKEN: optionalString,
+  IMAGE_URLS: z.enum(["proxy", "presigned"]).default("proxy"),
+  S3_PRESIGN_SECONDS: int(1, 7 * 24 * 3600).default(3600),
+
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, "at least 16 characters").optional()),
 });
 
 export type MilvusIndexType = "FLAT" | "IVF_FLAT" | "HNSW" | "AUTOINDEX";
@@ -117,7 +135,24 @@ export interface Config {
   };
   graphql: QueryLimits;
   auth: AccessConfig;
-  images: { storeDir: string; maxPixels: number; thumbnailSize: number };
+  images: {
+    storeDir: string;
+    maxPixels: number;
+    thumbnailSize: number;
+    /** IMAGE_STORE=s3://bucket/prefix: originals and thumbnails in that bucket instead of `storeDir`. */
+    s3?: {
+      bucket: string;
+      /** "" or ending in "/". */
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      forcePathStyle: boolean;
+      credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+      presignSeconds: number;
+    };
+    /** proxy: image URLs point at this server, which streams the bytes; presigned: time-limited URLs into the bucket. */
+    urls: "proxy" | "presigned";
+  };
   milvus: {
     /** "lite": we start and supervise Milvus Lite on `liteDbPath`; "remote": a Milvus server or Zilliz Cloud at `address`. */
     mode: "lite" | "remote";
@@ -173,6 +208,15 @@ export interface Config {
     jobsDir: string;
     spoolDir: string;
   };
+  /**
+   * all: one process does everything (the default). api: GraphQL, HTTP routes and subscriptions, no ingest work.
+   * worker: ingest work only. api and worker need REDIS_URL, a Milvus server and shared image storage.
+   */
+  role: "all" | "api" | "worker";
+  /** Set: ingest jobs are chunks on a BullMQ queue in Redis, with job records and progress there too. */
+  redis?: { url: string; chunkSize: number; lockMs: number; attempts: number };
+  /** GET /metrics answers only to `Authorization: Bearer <token>`; unset, the route is off. */
+  metrics: { token?: string };
 }
 
 /** Lite indexes FLAT, IVF_FLAT and AUTOINDEX only; a server gets AUTOINDEX unless told otherwise. */
@@ -182,6 +226,26 @@ function chooseIndex(requested: string, mode: "lite" | "remote"): MilvusIndexTyp
     throw new ConfigError("MILVUS_INDEX=HNSW is not supported by Milvus Lite; use FLAT, IVF_FLAT or AUTOINDEX, or point MILVUS_URI at a Milvus server");
   }
   return requested as MilvusIndexType;
+}
+
+function s3Settings(e: z.infer<typeof envSchema>): Config["images"]["s3"] {
+  if (!e.IMAGE_STORE) {
+    if (e.IMAGE_URLS === "presigned") throw new ConfigError("IMAGE_URLS=presigned needs IMAGE_STORE=s3://bucket/prefix: a local image folder has no URLs of its own");
+    return undefined;
+  }
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(e.IMAGE_STORE);
+  if (!match) throw new ConfigError(`IMAGE_STORE must look like s3://bucket or s3://bucket/prefix, got ${JSON.stringify(e.IMAGE_STORE)}`);
+  const prefix = (match[2] ?? "").replace(/^\/+|\/+$/g, "");
+  if (e.AWS_ACCESS_KEY_ID && !e.AWS_SECRET_ACCESS_KEY) throw new ConfigError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+  return {
+    bucket: match[1],
+    prefix: prefix ? `${prefix}/` : "",
+    endpoint: e.S3_ENDPOINT,
+    region: e.S3_REGION,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE === "true" || e.S3_FORCE_PATH_STYLE === "1",
+    credentials: e.AWS_ACCESS_KEY_ID ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY!, sessionToken: e.AWS_SESSION_TOKEN } : undefined,
+    presignSeconds: e.S3_PRESIGN_SECONDS,
+  };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -198,6 +262,10 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`MILVUS_URI must be a local file path (Milvus Lite) or an http(s):// address, got ${JSON.stringify(uri)}`);
   }
   const mode = remote ? "remote" : "lite";
+  if (e.MMRAG_ROLE !== "all" && !e.REDIS_URL) throw new ConfigError(`MMRAG_ROLE=${e.MMRAG_ROLE} needs REDIS_URL: api and worker processes share ingest jobs through Redis`);
+  if (e.MMRAG_ROLE !== "all" && mode === "lite") {
+    throw new ConfigError(`MMRAG_ROLE=${e.MMRAG_ROLE} needs MILVUS_URI=http://host:19530 (a Milvus server): an embedded Milvus Lite file serves one process only`);
+  }
   const publicUrl = e.PUBLIC_URL?.replace(/\/+$/, "");
   if (!isLoopbackHost(e.HOST) && !e.API_KEYS_FILE && !e.ALLOW_ANONYMOUS) {
     throw new ConfigError(
@@ -226,7 +294,7 @@ export function loadConfig(env: Env = process.env): Config {
       signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
       urlSigningSecret: e.URL_SIGNING_SECRET,
     },
-    images: { storeDir: path.join(dataDir, "images"), maxPixels: e.MAX_IMAGE_PIXELS, thumbnailSize: e.THUMBNAIL_SIZE },
+    images: { storeDir: path.join(dataDir, "images"), maxPixels: e.MAX_IMAGE_PIXELS, thumbnailSize: e.THUMBNAIL_SIZE, s3: s3Settings(e), urls: e.IMAGE_URLS },
     milvus: {
       mode,
       address: remote ? uri : undefined,
@@ -283,6 +351,9 @@ export function loadConfig(env: Env = process.env): Config {
       jobsDir: path.join(dataDir, "jobs"),
       spoolDir: path.join(dataDir, "uploads"),
     },
+    role: e.MMRAG_ROLE,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, chunkSize: e.INGEST_CHUNK_SIZE, lockMs: e.INGEST_CHUNK_LOCK_MS, attempts: e.INGEST_CHUNK_ATTEMPTS } : undefined,
+    metrics: { token: e.METRICS_TOKEN },
   };
 }
 

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "./logger.js";
 import { publicUrls, type PublicUrls } from "./http/public-urls.js";
 import type { Access, Caller } from "./services/auth/index.js";
-import type { IngestService } from "./services/ingest/ingest.service.js";
+import type { IngestJobs } from "./services/jobs/ingest-jobs.js";
 import type { Catalogues } from "./services/catalogues.service.js";
 
 /** What every resolver gets: who is asking and where to build absolute URLs from. */
@@ -17,7 +17,7 @@ export interface RequestContext {
   caller: Caller;
   access: Access;
   /** Subscriptions are resolved outside resolver instances (type-graphql's `subscribe`), so they reach services here. */
-  ingest: Pick<IngestService, "watch">;
+  ingest: Pick<IngestJobs, "watch">;
   catalogues: Pick<Catalogues, "get">;
 }
 
@@ -35,7 +35,7 @@ export interface RequestFacts {
 export interface ContextDeps {
   publicUrl?: string;
   access: Access;
-  ingest: Pick<IngestService, "watch">;
+  ingest: Pick<IngestJobs, "watch">;
   catalogues: Pick<Catalogues, "get">;
 }
 

@@ -13,9 +13,14 @@ export async function serve(loadConfig: () => Config): Promise<void> {
     app = await createApp(config, { logger });
     const url = await app.listen();
     const model = app.services.embedder.info;
+    const rerankOff = app.services.reranker.disabledReason;
+    const rerank = rerankOff ? `off (${rerankOff.replace(/^Rerank is off: /, "")})` : `${config.rerank.model} at ${config.rerank.baseUrl ?? "OpenAI"}`;
+    // The line a person looks for: where to point the browser first, then the API, then what search will do.
     logger.info(
-      { ms: Date.now() - started, milvus: app.services.vectors.location, backend: app.services.vectors.backend, model: model.name },
-      `mmrag is ready: ${url}${GRAPHQL_PATH}`,
+      { role: config.role, ms: Date.now() - started, web: `${url}/`, graphql: `${url}${GRAPHQL_PATH}`, milvus: app.services.vectors.location, backend: app.services.vectors.backend, model: model.name, rerank: rerankOff ? null : config.rerank.model },
+      config.role === "worker"
+        ? `mmrag worker is ready: ${url} (ingest work; /healthz, /readyz, /metrics only)`
+        : `mmrag is ready: web demo at ${url}/ · GraphQL at ${url}${GRAPHQL_PATH} · rerank: ${rerank}`,
     );
     if (model.warning) logger.warn(model.warning);
 

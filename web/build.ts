@@ -1,5 +1,6 @@
 // Bundles the web demo (/) and the GraphQL playground (GET /graphql in a browser) into dist/web with esbuild,
 // so the server serves every script, style and font itself: no CDN, works offline.
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -37,8 +38,36 @@ export async function buildWeb(outDir = WEB_OUT_DIR): Promise<string> {
   }
 }
 
+const SOURCE_STAMP = ".source-hash";
+
+/** Builds unless `outDir` was built from the current sources (web/ and the SDK build it bundles); true when it built. */
+export async function buildWebIfChanged(outDir = WEB_OUT_DIR): Promise<boolean> {
+  const hash = await webSourceHash();
+  if ((await fs.readFile(path.join(outDir, SOURCE_STAMP), "utf8").catch(() => "")) === hash) return false;
+  await buildWeb(outDir);
+  await fs.writeFile(path.join(outDir, SOURCE_STAMP), hash);
+  return true;
+}
+
+async function webSourceHash(): Promise<string> {
+  const hash = createHash("sha256");
+  for (const dir of [WEB, path.resolve(WEB, "..", "sdk", "dist")]) {
+    const files = (await fs.readdir(dir, { recursive: true })).sort();
+    for (const file of files) {
+      const full = path.join(dir, file);
+      if ((await fs.stat(full)).isFile()) hash.update(`${path.basename(dir)}/${file}`).update(await fs.readFile(full));
+    }
+  }
+  return hash.digest("hex");
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = Date.now();
-  const out = await buildWeb();
-  console.log(`web: built ${path.relative(process.cwd(), out) || out} in ${Date.now() - started} ms`);
+  const where = path.relative(process.cwd(), WEB_OUT_DIR) || WEB_OUT_DIR;
+  if (process.argv.includes("--force")) await buildWeb();
+  else if (!(await buildWebIfChanged())) {
+    console.log(`web: ${where} is up to date`);
+    process.exit(0);
+  }
+  console.log(`web: built ${where} in ${Date.now() - started} ms`);
 }

@@ -2,9 +2,10 @@
 import type { DocumentNode, OperationTypeNode } from "graphql";
 import { print } from "graphql";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws/client";
-import { SdkError, type GraphQLErrorPayload } from "./errors.js";
+import { isSdkError, SdkError, type GraphQLErrorPayload } from "./errors.js";
 import { getSdk, type IngestJobFieldsFragment, type IngestProgressSubscriptionVariables, type IngestStatus } from "./generated/graphql.js";
 import { extractUploads, uploadVariables, type PathReader, type Upload } from "./uploads.js";
+import { xhrPost, type RawResponse, type UploadProgress } from "./xhr-post.js";
 
 export interface ClientOptions {
   /** The GraphQL endpoint, e.g. "http://127.0.0.1:4000/graphql"; relative URLs work in browsers. */
@@ -25,6 +26,8 @@ export interface ClientOptions {
 export interface RequestOptions {
   signal?: AbortSignal;
   headers?: HeadersInit;
+  /** In browsers, called as a request with files is sent (bytes so far, of the whole body); elsewhere not called. */
+  onUploadProgress?: (progress: UploadProgress) => void;
 }
 
 export type IngestJob = IngestJobFieldsFragment;
@@ -39,6 +42,10 @@ export interface IngestAndWaitOptions extends RequestOptions {
   catalogue?: string;
   /** Called with the job's state as it changes, the final state included. */
   onProgress?: (job: IngestJob) => void;
+  /** Called once the server has created the job: from then on the work happens whatever this client does. */
+  onJobCreated?: (job: IngestJob) => void;
+  /** How often to ask for the job's state when subscriptions are unavailable (no WebSocket); default 500 ms. */
+  pollIntervalMs?: number;
 }
 
 type Field<T> = T[keyof T];
@@ -105,9 +112,15 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
       body = JSON.stringify(operation);
     }
 
-    let response: Response;
+    let response: RawResponse;
     try {
-      response = await fetchImpl(options.url, { method: "POST", headers, body, signal: callOptions.signal });
+      // Upload progress needs XHR; everything else goes through fetch (options.fetch included).
+      if (callOptions.onUploadProgress && parts.length > 0 && typeof XMLHttpRequest !== "undefined" && !options.fetch) {
+        response = await xhrPost(options.url, { headers, body, signal: callOptions.signal, onUploadProgress: callOptions.onUploadProgress });
+      } else {
+        const fetched = await fetchImpl(options.url, { method: "POST", headers, body, signal: callOptions.signal });
+        response = { status: fetched.status, statusText: fetched.statusText, text: await fetched.text() };
+      }
     } catch (cause) {
       if (callOptions.signal?.aborted) throw cause;
       // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is in its cause.
@@ -115,7 +128,7 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
       const reason = inner?.code ?? inner?.message;
       throw new SdkError("NETWORK_ERROR", `Cannot reach ${options.url}: ${(cause as Error).message}${reason ? ` (${String(reason)})` : ""}`, { cause });
     }
-    const text = await response.text();
+    const text = response.text;
     let result: { data?: unknown; errors?: GraphQLErrorPayload[] };
     try {
       result = JSON.parse(text);
@@ -204,15 +217,33 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
       const variables = typeof jobId === "string" ? { jobId } : jobId;
       return mapIterable(raw.IngestProgress(variables, callOptions), (data) => data.ingestProgress);
     },
-    async ingestAndWait(files, { metadata, catalogue, onProgress, ...callOptions } = {}) {
+    async ingestAndWait(files, { metadata, catalogue, onProgress, onJobCreated, pollIntervalMs = 500, ...callOptions } = {}) {
       let job = await client.ingestImages({ files, metadata, catalogue }, callOptions);
-      // The server sends the current state on subscribe, so nothing is missed between starting and following.
-      for await (const state of client.ingestProgress(job.id, callOptions)) {
-        job = state;
-        onProgress?.(state);
+      onJobCreated?.(job);
+      // From here on the job exists on the server: every error says which job, so a caller can follow or
+      // cancel it instead of uploading the same files again.
+      try {
+        try {
+          // The server sends the current state on subscribe, so nothing is missed between starting and following.
+          for await (const state of client.ingestProgress(job.id, callOptions)) {
+            job = state;
+            onProgress?.(state);
+          }
+        } catch (error) {
+          // No WebSocket here (Node 20 without `ws`), or the socket failed: ask over HTTP instead.
+          if (!isSdkError(error, "NETWORK_ERROR") || callOptions.signal?.aborted) throw error;
+        }
+        while (!FINAL_INGEST_STATUSES.includes(job.status)) {
+          await sleep(pollIntervalMs, callOptions.signal);
+          const state = await client.ingestJob({ id: job.id }, callOptions);
+          if (!state) throw new SdkError("NOT_FOUND", `Ingest job ${job.id} is no longer on the server`);
+          if (state.processed !== job.processed || state.status !== job.status) onProgress?.(state);
+          job = state;
+        }
+        return job;
+      } catch (error) {
+        throw withJobId(error, job.id);
       }
-      if (!FINAL_INGEST_STATUSES.includes(job.status)) job = (await client.ingestJob({ id: job.id }, callOptions)) ?? job;
-      return job;
     },
     async close() {
       const current = ws;
@@ -221,6 +252,28 @@ export function createClientFor(platform: Platform, options: ClientOptions): Mmr
     },
   };
   return client;
+}
+
+/** The error with `jobId` set: an SdkError keeps its code; anything else becomes the cause of a NETWORK_ERROR, an abort stays an abort. */
+function withJobId(error: unknown, jobId: string): unknown {
+  if (error instanceof SdkError) return error.withJobId(jobId);
+  if ((error as { name?: unknown })?.name === "AbortError") return Object.assign(error as object, { jobId });
+  return new SdkError("NETWORK_ERROR", `Following ingest job ${jobId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, jobId });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 function operationType(document: DocumentNode): OperationTypeNode | undefined {

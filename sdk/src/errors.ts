@@ -30,6 +30,7 @@ export interface SdkErrorOptions {
   status?: number;
   data?: unknown;
   cause?: unknown;
+  jobId?: string;
 }
 
 export class SdkError extends Error {
@@ -45,6 +46,8 @@ export class SdkError extends Error {
   readonly status?: number;
   /** What the server answered beside the errors, when it answered anything. */
   readonly data?: unknown;
+  /** The ingest job this error happened after (ingestAndWait): the job exists on the server, so follow or cancel it rather than start it again. */
+  readonly jobId?: string;
 
   constructor(code: ErrorCode | ClientErrorCode | (string & {}), message: string, options: SdkErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -55,6 +58,14 @@ export class SdkError extends Error {
     this.errors = options.errors ?? [];
     this.status = options.status;
     this.data = options.data;
+    this.jobId = options.jobId;
+  }
+
+  /** The same error, saying which ingest job it happened after. */
+  withJobId(jobId: string): SdkError {
+    const copy = new SdkError(this.code, this.message, { path: this.path, extensions: this.extensions, errors: this.errors, status: this.status, data: this.data, cause: this.cause, jobId });
+    copy.stack = this.stack;
+    return copy;
   }
 
   /** The error for a GraphQL response's `errors`, described by the first of them. */

@@ -7,6 +7,7 @@ export type { ErrorCode, ClientErrorCode, GraphQLErrorPayload, SdkErrorOptions }
 export { FINAL_INGEST_STATUSES, toWebSocketUrl } from "./client.js";
 export type { ClientOptions, RequestOptions, MmragClient, OperationMethods, GeneratedSdk, IngestJob, IngestAndWaitOptions } from "./client.js";
 export type { Upload, UploadSource, NamedUpload, NodeReadableLike } from "./uploads.js";
+export type { UploadProgress } from "./xhr-post.js";
 
 export type Image = ImageFieldsFragment;
 export type SearchHit = SearchHitFieldsFragment;

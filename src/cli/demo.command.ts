@@ -3,6 +3,7 @@
 import path from "node:path";
 import { loadConfig, type Env } from "../config.js";
 import { withConnection } from "./connect.js";
+import { fromInvokingDir } from "./paths.js";
 import { jobProgressBar } from "./progress-bar.js";
 import { fetchSampleSet, SAMPLE_INSTRUCTION, SampleSetUnavailableError, type SampleSet } from "./sample-set.js";
 import { uploadImages } from "./upload-images.js";
@@ -17,7 +18,7 @@ export interface DemoOptions {
 }
 
 export async function demoCommand(options: DemoOptions, env: Env): Promise<number> {
-  const dir = path.resolve(options.dir ?? path.join(loadConfig(env).dataDir, "demo"));
+  const dir = fromInvokingDir(options.dir ?? path.join(loadConfig(env).dataDir, "demo"), env);
   let sample: SampleSet;
   try {
     if (!options.json) console.error(`Fetching the sample catalogue into ${dir} ...`);

@@ -4,15 +4,16 @@
 import "reflect-metadata";
 import fs from "node:fs";
 import path from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config.js";
 import { REPO_ROOT } from "../model-tooling/repo-paths.js";
 import { serve } from "../serve.js";
 import { demoCommand, type DemoOptions } from "./demo.command.js";
 import { ingestCommand } from "./ingest.command.js";
+import { jobsCancelCommand, jobsListCommand } from "./jobs.command.js";
 import { keysCommand, withApiKeyOption } from "./keys.command.js";
 import { modelsGenerateCommand, modelsListCommand, modelsPullCommand, modelsVerifyCommand } from "./models.command.js";
-import { reportError } from "./report-error.js";
+import { EXIT_USAGE, reportError } from "./report-error.js";
 import { SAMPLE_QUERY_URL, SAMPLE_SET_URL } from "./sample-set.js";
 import { searchCommand, type SearchOptions } from "./search.command.js";
 import { similarCommand, type SimilarOptions } from "./similar.command.js";
@@ -24,7 +25,12 @@ const program = new Command("mmrag")
   .description("Multimodal retrieval-augmented search: a GraphQL server and its tools")
   .version(version, "-V, --version", "print the version")
   .showHelpAfterError()
-  .addHelpText("after", "\nRun `mmrag <command> --help` for a command's options.");
+  .addHelpText("after", "\nRun `mmrag <command> --help` for a command's options.")
+  // A wrong call (unknown option, missing argument) exits 2, as the README says; help and version exit 0.
+  // Set before the commands are added, so every command inherits it.
+  .exitOverride((err: CommanderError) => {
+    process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+  });
 
 const serverOption = () =>
   new Option("--server <url>", "a running mmrag server, e.g. http://127.0.0.1:4000 (default: in-process on DATA_DIR)").env("MMRAG_URL");
@@ -77,7 +83,7 @@ program
   .command("search")
   .description("Composed search: the catalogue images that best fit a query image and an instruction, reranked by the vision LLM")
   .option("--image <path>", "the query image")
-  .option("--image-id <id>", "a catalogue image as the query, instead of --image")
+  .option("--image-id <id>", "a catalogue image as the query (its id, or a unique start of it), instead of --image")
   .requiredOption("--text <instruction>", 'what to find, relative to the image, e.g. "phone case with this image theme"')
   .option("--limit <n>", "candidates, 1 to 100", positiveInt(100), 9)
   .option("--no-rerank", "skip the LLM: vector order only")
@@ -88,8 +94,8 @@ program
       throw new InvalidArgumentError("a JSON object");
     }
   })
-  .option("--panorama <file>", "where to write the panorama the LLM saw", "mmrag-panorama.jpg")
-  .option("--no-panorama", "do not write the panorama")
+  .option("--panorama <file>", "save the panorama the LLM saw to this file (relative to the folder you are in)")
+  .option("--no-panorama", "do not save the panorama (the default)")
   .addOption(serverOption())
   .addOption(jsonOption())
   .addHelpText("after", '\nExample:\n  mmrag search --image leopard.jpg --text "phone case with this image theme" --limit 9')
@@ -98,7 +104,7 @@ program
 program
   .command("similar")
   .description("The catalogue images that look most like one of its images")
-  .argument("<imageId>", "a catalogue image's id (the sha256 of its bytes)")
+  .argument("<imageId>", "a catalogue image's id (the sha256 of its bytes), or a unique start of it (4 or more hex digits)")
   .option("--limit <n>", "how many, 1 to 100", positiveInt(100), 9)
   .addOption(serverOption())
   .addOption(jsonOption())
@@ -110,6 +116,21 @@ program
   .addOption(serverOption())
   .addOption(jsonOption())
   .action(run((options: StatsOptions) => statsCommand(options, process.env), (options) => options.server));
+
+const jobs = program
+  .command("jobs")
+  .description("Ingest jobs on a server: the recent ones, and stopping one (`mmrag jobs cancel <id>`)")
+  .option("--limit <n>", "how many of the most recent jobs, 1 to 100", positiveInt(100), 10)
+  .addOption(serverOption())
+  .addOption(jsonOption())
+  .action(run((options: { limit: number; server?: string; json?: boolean }) => jobsListCommand(options, process.env), (options) => options.server));
+jobs
+  .command("cancel")
+  .description("Stop an ingest job: the images in flight finish, the rest are left out")
+  .argument("<jobId>", "the job's id, as `mmrag jobs` prints it")
+  .addOption(serverOption())
+  .addOption(jsonOption())
+  .action(run((jobId: string, options: { server?: string; json?: boolean }) => jobsCancelCommand(jobId, options, process.env), (_id, options) => options.server));
 
 const models = program.command("models").description("The embedding models on this machine (under MODELS_DIR)");
 models

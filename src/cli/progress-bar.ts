@@ -1,12 +1,23 @@
 // A terminal progress bar for ingest jobs: count, rate and ETA, redrawn in place on a TTY and
-// printed as occasional plain lines otherwise (CI logs, pipes).
+// printed as occasional plain lines otherwise (CI logs, pipes). It fits the terminal's width: the label
+// goes on a line of its own, and the bar takes what the numbers leave.
 import cliProgress from "cli-progress";
-import type { IngestJobState } from "../services/ingest/ingest-job.js";
+
+export interface JobCounts {
+  total: number;
+  processed: number;
+  failed: number;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+}
 
 export interface JobProgressView {
-  update(job: Pick<IngestJobState, "total" | "processed" | "failed" | "imagesPerSecond" | "etaSeconds">): void;
+  update(job: JobCounts): void;
   stop(): void;
 }
+
+/** What the numbers after the bar take at most: " 100% 12345/12345 999.9/s ETA 59m59s 12345 failed". */
+const NUMBERS_WIDTH = 52;
 
 export function jobProgressBar(label: string, stream: NodeJS.WriteStream = process.stderr): JobProgressView {
   if (!stream.isTTY) {
@@ -20,19 +31,24 @@ export function jobProgressBar(label: string, stream: NodeJS.WriteStream = proce
       stop() {},
     };
   }
+  const columns = stream.columns || 80;
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} {bar} {percentage}% | {value}/{total} | {rate} img/s | ETA {eta_text} | {failed} failed`,
+      format: "{bar} {percentage}% {value}/{total} {rate}/s ETA {eta_text} {failed} failed",
+      barsize: Math.max(10, Math.min(40, columns - NUMBERS_WIDTH)),
       hideCursor: true,
       stream,
     },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  let stopped = false;
   return {
     update(job) {
+      if (stopped) return;
       const payload = { rate: job.imagesPerSecond.toFixed(1), eta_text: formatEta(job.etaSeconds), failed: job.failed };
       if (!started) {
+        stream.write(`${fit(label, columns)}\n`);
         bar.start(job.total, job.processed, payload);
         started = true;
       } else {
@@ -41,9 +57,17 @@ export function jobProgressBar(label: string, stream: NodeJS.WriteStream = proce
       }
     },
     stop() {
-      if (started) bar.stop();
+      if (started && !stopped) bar.stop();
+      stopped = true;
     },
   };
+}
+
+/** The text cut in the middle to `columns` characters: both ends of a long path say more than one end. */
+function fit(text: string, columns: number): string {
+  if (text.length <= columns) return text;
+  const keep = columns - 3;
+  return `${text.slice(0, Math.ceil(keep / 2))}...${text.slice(text.length - Math.floor(keep / 2))}`;
 }
 
 function formatEta(seconds: number | null): string {

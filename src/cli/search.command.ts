@@ -6,6 +6,8 @@ import type { RankedResult } from "@mmrag/sdk";
 import type { Env } from "../config.js";
 import { withConnection } from "./connect.js";
 import { hitsTable, titleOf } from "./format.js";
+import { resolveImageId, shortId } from "./image-ids.js";
+import { fromInvokingDir } from "./paths.js";
 import { UsageError } from "./report-error.js";
 
 export interface SearchOptions {
@@ -15,15 +17,16 @@ export interface SearchOptions {
   limit: number;
   rerank: boolean;
   filter?: Record<string, unknown>;
-  /** Where to write the panorama; false for nowhere. */
-  panorama: string | false;
+  /** Where to write the panorama; unset or false (--no-panorama) for nowhere. */
+  panorama?: string | false;
   server?: string;
   json?: boolean;
 }
 
 export async function searchCommand(options: SearchOptions, env: Env): Promise<number> {
   if (!options.image === !options.imageId) throw new UsageError("give the query image as --image PATH or --image-id ID (one of them)");
-  if (options.image) await fs.access(options.image).catch(() => Promise.reject(new UsageError(`cannot read the query image ${options.image}`)));
+  const image = options.image ? fromInvokingDir(options.image, env) : undefined;
+  if (image) await fs.access(image).catch(() => Promise.reject(new UsageError(`cannot read the query image ${image}`)));
 
   const { result, panoramaFile } = await withConnection(options.server, env, async ({ client }) => {
     const result = await client.searchComposed({
@@ -31,34 +34,34 @@ export async function searchCommand(options: SearchOptions, env: Env): Promise<n
       limit: options.limit,
       rerank: options.rerank,
       filter: options.filter,
-      ...(options.image ? { image: options.image } : { imageId: options.imageId }),
+      ...(image ? { image } : { imageId: await resolveImageId(client, options.imageId!) }),
     });
     // Fetched while the connection is open: an in-process server serves it only until the command ends.
-    const panoramaFile = result.panoramaUrl && options.panorama ? await download(result.panoramaUrl, options.panorama) : undefined;
+    const panoramaFile = result.panoramaUrl && options.panorama ? await download(result.panoramaUrl, fromInvokingDir(options.panorama, env)) : undefined;
     return { result, panoramaFile };
   });
 
   if (options.json) console.log(JSON.stringify({ ...result, panoramaFile: panoramaFile ?? null }, null, 2));
-  else console.log(describe(result, panoramaFile));
+  else console.log(describe(result, panoramaFile, Boolean(options.server)));
   return 0;
 }
 
-async function download(url: string, file: string): Promise<string> {
+async function download(url: string, target: string): Promise<string> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`Could not fetch the panorama ${url}: HTTP ${response.status}`);
-  const target = path.resolve(file);
   await fs.mkdir(path.dirname(target), { recursive: true });
   await fs.writeFile(target, Buffer.from(await response.arrayBuffer()));
   return target;
 }
 
-function describe(result: RankedResult, panoramaFile: string | undefined): string {
+function describe(result: RankedResult, panoramaFile: string | undefined, onServer: boolean): string {
   if (result.ranking.length === 0) return "No catalogue image matched. Add some with `mmrag ingest <folder>` (or `mmrag demo`).";
   const vectorRank = new Map(result.hits.map((hit) => [hit.image.id, hit.rank]));
-  const lines = [hitsTable(result.ranking, { best: result.best?.image.id, previousRank: result.reranked ? vectorRank : undefined }), ""];
+  const lines = [hitsTable(result.ranking, { best: result.reranked ? result.best?.image.id : undefined, previousRank: result.reranked ? vectorRank : undefined }), ""];
   if (result.best) {
     const title = titleOf(result.best.image);
-    lines.push(`Best pick: ${title ? `${title} ` : ""}${result.best.image.id} (score ${result.best.score.toFixed(3)})`);
+    // "Best pick" is the LLM's word; without it, the nearest vector is only the closest match.
+    lines.push(`${result.reranked ? "Best pick" : "Closest match"}: ${title ? `${title} ` : ""}${shortId(result.best.image.id)} (score ${result.best.score.toFixed(3)})`);
     lines.push(`  ${result.best.image.url}`);
   }
   if (result.reranked) {
@@ -69,6 +72,9 @@ function describe(result: RankedResult, panoramaFile: string | undefined): strin
   }
   if (result.instructionTruncated) lines.push("Note: the instruction was longer than the model reads and was cut.");
   if (panoramaFile) lines.push(`Panorama (what the LLM saw): ${panoramaFile}`);
+  // An in-process server is gone once the command ends, so its URL would lead nowhere.
+  else if (result.panoramaUrl && onServer) lines.push(`Panorama (what the LLM saw): ${result.panoramaUrl} (--panorama FILE saves it)`);
+  else if (result.panoramaUrl) lines.push("Panorama: add --panorama FILE to save what the LLM saw.");
   const t = result.timings;
   lines.push(`Time: ${Math.round(t.totalMs)} ms (embed ${Math.round(t.embedMs)}, search ${Math.round(t.searchMs)}, rerank ${Math.round(t.rerankMs)}).`);
   return lines.join("\n");

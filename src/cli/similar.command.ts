@@ -2,6 +2,7 @@
 import type { Env } from "../config.js";
 import { withConnection } from "./connect.js";
 import { hitsTable } from "./format.js";
+import { resolveImageId } from "./image-ids.js";
 
 export interface SimilarOptions {
   limit: number;
@@ -10,7 +11,7 @@ export interface SimilarOptions {
 }
 
 export async function similarCommand(imageId: string, options: SimilarOptions, env: Env): Promise<number> {
-  const hits = await withConnection(options.server, env, ({ client }) => client.similarTo({ imageId, limit: options.limit }));
+  const hits = await withConnection(options.server, env, async ({ client }) => client.similarTo({ imageId: await resolveImageId(client, imageId), limit: options.limit }));
   if (options.json) console.log(JSON.stringify(hits, null, 2));
   else console.log(hits.length === 0 ? "No other catalogue image to compare with." : hitsTable(hits));
   return 0;

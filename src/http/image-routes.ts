@@ -6,14 +6,16 @@ import type { ImageStore, StoredFile } from "../services/image-store.service.js"
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-/** `cacheControl`: how long others may keep a file; signed URLs expire, so with keys on it is private and short. */
-export function imageRoutes(store: ImageStore, cacheControl = IMMUTABLE): Router {
+/** `cacheControl`: how long others may keep a file; signed URLs expire, so with keys on it is private and short.
+  `presigned` (IMAGE_URLS=presigned): answer with a redirect to a signed bucket URL instead of streaming the bytes. */
+export function imageRoutes(store: ImageStore, cacheControl = IMMUTABLE, options: { presigned?: boolean } = {}): Router {
   const router = Router();
   const send = (req: Request, res: Response, etag: string, file: StoredFile | undefined) => sendFile(req, res, etag, file, cacheControl);
 
   router.get("/images/:file", async (req, res, next) => {
     try {
       const [id, ext] = req.params.file.split(".", 2);
+      if (options.presigned) return redirect(res, await store.signedOriginalUrl(id, ext));
       await send(req, res, `"${id}"`, await store.openOriginal(id, ext));
     } catch (err) {
       next(err);
@@ -23,6 +25,7 @@ export function imageRoutes(store: ImageStore, cacheControl = IMMUTABLE): Router
   router.get("/thumbnails/:file", async (req, res, next) => {
     try {
       const id = req.params.file.replace(/\.webp$/, "");
+      if (options.presigned) return redirect(res, await store.signedThumbnailUrl(id));
       await send(req, res, `"${id}-thumbnail"`, await store.openThumbnail(id));
     } catch (err) {
       next(err);
@@ -30,6 +33,15 @@ export function imageRoutes(store: ImageStore, cacheControl = IMMUTABLE): Router
   });
 
   return router;
+}
+
+function redirect(res: Response, url: string | undefined): void {
+  if (!url) {
+    res.status(404).json({ error: { code: "NOT_FOUND", message: "No such image" } });
+    return;
+  }
+  // The signature expires: the redirect itself may only be cached briefly.
+  res.set("Cache-Control", "private, max-age=60").redirect(302, url);
 }
 
 async function sendFile(req: Request, res: Response, etag: string, file: StoredFile | undefined, cacheControl: string): Promise<void> {

@@ -1,4 +1,4 @@
-// Every public URL the API hands out is built here: images, thumbnails and panoramas, signed when the
+// Every public URL the API hands out is built here: images, thumbnails, previews and panoramas, signed when the
 // server needs keys (see services/auth/signed-urls.ts).
 import type { UrlSigner } from "../services/auth/signed-urls.js";
 import type { ImageFormat } from "../services/image-decode.js";
@@ -8,6 +8,7 @@ export interface PublicUrls {
   readonly baseUrl: string;
   image(id: string, format: string): string;
   thumbnail(id: string): string;
+  preview(id: string): string;
   panorama(id: string): string;
 }
 
@@ -17,6 +18,7 @@ export function publicUrls(baseUrl: string, signer: UrlSigner | undefined): Publ
     baseUrl,
     image: (id, format) => url(`/images/${id}.${EXTENSIONS[format as ImageFormat] ?? format}`),
     thumbnail: (id) => url(`/thumbnails/${id}.webp`),
+    preview: (id) => url(`/previews/${id}.webp`),
     panorama: (id) => url(`/panoramas/${id}`),
   };
 }

@@ -24,14 +24,18 @@ import type { Access } from "../services/auth/index.js";
 import type { EmbeddingService } from "../services/embedding/index.js";
 import type { Catalogues } from "../services/catalogues.service.js";
 import type { ImageStore } from "../services/image-store.service.js";
-import type { IngestService } from "../services/ingest/ingest.service.js";
+import type { IngestJobs } from "../services/jobs/ingest-jobs.js";
+import type { Metrics } from "../services/metrics/metrics.js";
 import type { PanoramaService } from "../services/panorama/index.js";
 import type { VectorStore } from "../services/vector-store.service.js";
 import { errorResponses } from "./error-responses.js";
+import { metricsPlugin } from "../graphql/metrics-plugin.js";
 import { healthRoutes } from "./health-routes.js";
 import { imageRoutes } from "./image-routes.js";
+import { metricsRoutes } from "./metrics-routes.js";
 import { originRoutes } from "./origin-routes.js";
 import { panoramaRoutes } from "./panorama-routes.js";
+import { previewRoutes } from "./preview-routes.js";
 import { playgroundRoutes } from "./playground-routes.js";
 import { isAllowedHost, isAllowedOrigin } from "./request-origin.js";
 import { requireSignature } from "./signed-routes.js";
@@ -55,7 +59,8 @@ export interface HttpDeps {
     embedder: Pick<EmbeddingService, "info">;
     images: ImageStore;
     panorama: PanoramaService;
-    ingest: IngestService;
+    ingest: Pick<IngestJobs, "watch">;
+    metrics: Metrics;
     catalogues: Pick<Catalogues, "get">;
   };
 }
@@ -80,7 +85,8 @@ export async function createHttpServer({ config, logger, schema, access, service
 
   // graphql-ws: the Host and Origin are checked at the upgrade (browsers send any site's Origin here, and
   // Apollo's CSRF prevention covers HTTP only); the key in onConnect; each operation like HTTP's.
-  const wsServer = new WebSocketServer({
+  // A worker (MMRAG_ROLE=worker) takes no client requests: health checks and scrapes only.
+  const wsServer = new WebSocketServer(config.role === "worker" ? { noServer: true } : {
     server: httpServer,
     path: GRAPHQL_PATH,
     verifyClient: ({ origin, req }, done) => {
@@ -88,7 +94,8 @@ export async function createHttpServer({ config, logger, schema, access, service
       if (origin && !isAllowedOrigin(origin, req.headers, originPolicy)) return done(false, 403, "Origin not allowed (CORS_ORIGINS)");
       done(true);
     },
-  });
+  },
+  );
   type WsExtra = { request: http.IncomingMessage; socket: { close(code: number, reason: string): void } };
   const wsContext = (extra: WsExtra, params: Record<string, unknown> | undefined): RequestContext =>
     requestContext(
@@ -172,6 +179,7 @@ export async function createHttpServer({ config, logger, schema, access, service
           };
         },
       },
+      metricsPlugin(services.metrics),
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -191,8 +199,12 @@ export async function createHttpServer({ config, logger, schema, access, service
   );
   expressApp.use(originRoutes(originPolicy));
   expressApp.use(healthRoutes({ vectors: services.vectors, model: services.embedder.info, access }));
-  expressApp.use(["/images", "/thumbnails", "/panoramas"], requireSignature(access));
-  expressApp.use(imageRoutes(services.images, access.enabled ? `private, max-age=${config.auth.signedUrlTtlSeconds}` : undefined));
+  expressApp.use(metricsRoutes(services.metrics, config.metrics.token));
+  if (config.role === "worker") expressApp.use((_req, res) => void res.status(404).json({ error: { code: "NOT_FOUND", message: "This is an ingest worker (MMRAG_ROLE=worker): send requests to an API replica" } }));
+  expressApp.use(["/images", "/thumbnails", "/previews", "/panoramas"], requireSignature(access));
+  const fileCaching = access.enabled ? `private, max-age=${config.auth.signedUrlTtlSeconds}` : undefined;
+  expressApp.use(imageRoutes(services.images, fileCaching, { presigned: config.images.urls === "presigned" }));
+  expressApp.use(previewRoutes(services.images, { maxPixels: config.images.maxPixels }, fileCaching));
   expressApp.use(panoramaRoutes(services.panorama));
   expressApp.use(webRoutes());
   // Before Apollo: a browser's GET on the GraphQL path gets the offline playground, where it is on.

@@ -1,4 +1,4 @@
-// With keys on, the file routes (images, thumbnails, panoramas) answer only a URL the API signed, or a
+// With keys on, the file routes (images, thumbnails, previews, panoramas) answer only a URL the API signed, or a
 // request carrying a valid key: 401 with neither, 403 for a wrong or expired signature.
 import type { RequestHandler } from "express";
 import type { Access } from "../services/auth/index.js";

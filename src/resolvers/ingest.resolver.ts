@@ -6,13 +6,14 @@ import { BadUserInputError, ForbiddenError } from "../errors.js";
 import { IngestJob } from "../schema/ingest-job.type.js";
 import type { IngestJobState } from "../services/ingest/ingest-job.js";
 import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
-import type { IngestService, IngestTarget } from "../services/ingest/ingest.service.js";
+import type { IngestTarget } from "../services/ingest/ingest.service.js";
+import type { IngestJobs } from "../services/jobs/ingest-jobs.js";
 import { spoolUploads } from "./read-upload.js";
 
 @Resolver(() => IngestJob)
 export class IngestResolver {
   constructor(
-    private readonly ingest: IngestService,
+    private readonly ingest: IngestJobs,
     private readonly maxUploadBytes: number,
     private readonly catalogues: Pick<Catalogues, "get">,
   ) {}
@@ -36,7 +37,7 @@ export class IngestResolver {
     }
     const spool = this.ingest.newSpoolDir();
     const spooled = await spoolUploads(files, spool, this.maxUploadBytes);
-    const job = await this.ingest.startUploads(spooled.map((file, i) => ({ ...file, metadata: metadata?.[i] ?? undefined })), spool, target);
+    const job = await this.ingest.startUploads(spooled.map((file, i) => ({ ...file, metadata: metadata?.[i] ?? undefined })), spool, target, ctx.requestId);
     if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
@@ -49,7 +50,7 @@ export class IngestResolver {
     @Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string,
     @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
-    const job = await this.ingest.startFolder(path, { recursive, pattern }, await this.target(catalogue));
+    const job = await this.ingest.startFolder(path, { recursive, pattern }, await this.target(catalogue), ctx.requestId);
     if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
@@ -67,7 +68,7 @@ export class IngestResolver {
     if (metadata && metadata.length !== urls.length) {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${urls.length} URLs`, { field: "metadata" });
     }
-    const job = await this.ingest.startUrls(urls, metadata, await this.target(catalogue));
+    const job = await this.ingest.startUrls(urls, metadata, await this.target(catalogue), ctx.requestId);
     if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
@@ -82,15 +83,15 @@ export class IngestResolver {
   }
 
   @Query(() => IngestJob, { nullable: true })
-  ingestJob(@Arg("id", () => ID) id: string): IngestJob | null {
-    const job = this.ingest.get(id);
+  async ingestJob(@Arg("id", () => ID) id: string): Promise<IngestJob | null> {
+    const job = await this.ingest.get(id);
     return job ? toIngestJob(job) : null;
   }
 
   @Query(() => [IngestJob], { description: "Recent jobs, newest first." })
-  ingestJobs(@Arg("limit", () => Int, { defaultValue: 20 }) limit: number): IngestJob[] {
+  async ingestJobs(@Arg("limit", () => Int, { defaultValue: 20 }) limit: number): Promise<IngestJob[]> {
     if (limit < 1 || limit > 500) throw new BadUserInputError("limit must be between 1 and 500", { field: "limit" });
-    return this.ingest.list(limit).map(toIngestJob);
+    return (await this.ingest.list(limit)).map(toIngestJob);
   }
 
   @Subscription(() => IngestJob, {

@@ -1,6 +1,7 @@
 import { Arg, Query, Resolver } from "type-graphql";
 import { Stats } from "../schema/stats.type.js";
 import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
+import type { RerankService } from "../services/rerank/index.js";
 import type { VectorStore } from "../services/vector-store.service.js";
 
 @Resolver()
@@ -8,6 +9,7 @@ export class StatsResolver {
   constructor(
     private readonly catalogues: Catalogues,
     private readonly vectors: VectorStore,
+    private readonly reranker: RerankService,
   ) {}
 
   @Query(() => Stats, { description: "What the server holds and runs, for one catalogue." })
@@ -21,6 +23,7 @@ export class StatsResolver {
       index: collection.indexType,
       model: { ...model, warning: model.warning ?? null },
       warning: problem ?? null,
+      rerank: { enabled: this.reranker.disabledReason === null, model: this.reranker.model, reason: this.reranker.disabledReason },
     };
   }
 }

@@ -8,6 +8,7 @@ export function toImage(record: ImageRecord, urls: PublicUrls): Image {
     id: record.id,
     url: urls.image(record.id, record.format),
     thumbnailUrl: urls.thumbnail(record.id),
+    previewUrl: urls.preview(record.id),
     width: record.width,
     height: record.height,
     format: record.format,

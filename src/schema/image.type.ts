@@ -12,6 +12,9 @@ export class Image {
   @Field(() => String, { description: "A WebP no larger than the server's THUMBNAIL_SIZE on either side, for result grids." })
   thumbnailUrl!: string;
 
+  @Field(() => String, { description: "A WebP at most 1024 px on a side (transparency kept), for showing one image large: originals can be 20 MB. Drawn on first request." })
+  previewUrl!: string;
+
   @Field(() => Int)
   width!: number;
 

@@ -21,6 +21,18 @@ export class ModelInfo {
   warning!: string | null;
 }
 
+@ObjectType({ description: "Whether searchComposed can ask the vision LLM to rerank, and with which model." })
+export class RerankInfo {
+  @Field(() => Boolean, { description: "True when an LLM endpoint is configured (OPENAI_API_KEY or OPENAI_BASE_URL)." })
+  enabled!: boolean;
+
+  @Field(() => String, { description: "The model rerank asks (RERANK_MODEL)." })
+  model!: string;
+
+  @Field(() => String, { nullable: true, description: "Why rerank is off, in words for the person setting the server up; null when enabled." })
+  reason!: string | null;
+}
+
 @ObjectType()
 export class Stats {
   @Field(() => Int, { description: "Images in the catalogue." })
@@ -43,4 +55,7 @@ export class Stats {
 
   @Field(() => String, { nullable: true, description: "Set when the catalogue cannot be searched (see Catalogue.warning), saying which reindex fixes it." })
   warning!: string | null;
+
+  @Field(() => RerankInfo)
+  rerank!: RerankInfo;
 }

@@ -43,6 +43,10 @@ export class ImageStore {
     return `thumbnails/${id.slice(0, 2)}/${id}.webp`;
   }
 
+  private static previewKeyFor(id: string): string {
+    return `previews/${id.slice(0, 2)}/${id}.webp`;
+  }
+
   /** Writes the original and its thumbnail (drawn from the decoded pixels; transparency kept); idempotent. Returns the original's key. */
   async put(image: DecodedImage): Promise<string> {
     const size = this.options.thumbnailSize;
@@ -83,9 +87,52 @@ export class ImageStore {
     return found && { body: found.body, size: found.size, contentType: THUMBNAIL_TYPE };
   }
 
+  /**
+   * The display-size rendition, for pages that show one image large (originals can be 20 MB): drawn from the
+   * original by `draw` on first request and kept beside the thumbnail. Undefined when there is no such image.
+   */
+  async openPreview(id: string, draw: (original: Buffer) => Promise<Buffer>): Promise<StoredFile | undefined> {
+    if (!IMAGE_ID.test(id)) return undefined;
+    const key = ImageStore.previewKeyFor(id);
+    let found = await this.blobs.stream(key);
+    if (!found) {
+      const original = await this.findOriginalKey(id);
+      const bytes = original && (await this.blobs.read(original));
+      if (!bytes) return undefined;
+      await this.blobs.put(key, await draw(bytes));
+      found = await this.blobs.stream(key);
+    }
+    return found && { body: found.body, size: found.size, contentType: THUMBNAIL_TYPE };
+  }
+
+  private async findOriginalKey(id: string): Promise<string | undefined> {
+    for (const format of Object.keys(EXTENSIONS) as ImageFormat[]) {
+      const key = ImageStore.keyFor(id, format);
+      if (await this.blobs.stat(key)) return key;
+    }
+    return undefined;
+  }
+
+  /** IMAGE_URLS=presigned: a signed URL into the bucket for the original, or undefined if there is none. */
+  async signedOriginalUrl(id: string, extension?: string): Promise<string | undefined> {
+    if (!this.blobs.presignedUrl || !IMAGE_ID.test(id)) return undefined;
+    const formats = extension === undefined ? (Object.keys(EXTENSIONS) as ImageFormat[]) : [FORMAT_BY_EXTENSION.get(extension.toLowerCase())];
+    for (const format of formats) {
+      if (format && (await this.blobs.stat(ImageStore.keyFor(id, format)))) return this.blobs.presignedUrl(ImageStore.keyFor(id, format));
+    }
+    return undefined;
+  }
+
+  async signedThumbnailUrl(id: string): Promise<string | undefined> {
+    if (!this.blobs.presignedUrl || !IMAGE_ID.test(id)) return undefined;
+    const key = ImageStore.thumbnailKeyFor(id);
+    return (await this.blobs.stat(key)) ? this.blobs.presignedUrl(key) : undefined;
+  }
+
   async remove(id: string, key: string): Promise<void> {
     await this.blobs.delete(key);
     await this.blobs.delete(ImageStore.thumbnailKeyFor(id));
+    await this.blobs.delete(ImageStore.previewKeyFor(id));
   }
 
   /** Every stored original as (id, key), for reconciling the store with the vectors. */

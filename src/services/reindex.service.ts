@@ -1,6 +1,6 @@
 // Moves a catalogue to another embedding model without the source files: a job re-embeds the stored
 // originals into a new collection while searches keep using the old one, then switches at once.
-import { BadUserInputError } from "../errors.js";
+import { BadUserInputError, NotSupportedError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { CatalogueServices, Catalogues } from "./catalogues.service.js";
 import type { ModelRegistry } from "./embedding/model-registry.js";
@@ -15,10 +15,26 @@ const PAGE = 1000;
 const MAX_CATCH_UP_PASSES = 5;
 
 export class ReindexService {
-  constructor(private readonly deps: { catalogues: Catalogues; ingest: IngestService; images: ImageStore; models: ModelRegistry; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      catalogues: Catalogues;
+      /** The in-process job runner; undefined when ingest runs in Redis workers (REDIS_URL). */
+      ingest: IngestService | undefined;
+      images: ImageStore;
+      models: ModelRegistry;
+      logger: Logger;
+    },
+  ) {}
 
   async start(catalogue: string, modelName: string): Promise<IngestJobState> {
     const { catalogues, ingest, images, models, logger } = this.deps;
+    if (!ingest) {
+      // Other API processes and the workers would keep the old collection until restarted, and their ingest
+      // jobs could not be waited for: a switch here would silently split the catalogue.
+      throw new NotSupportedError(
+        "reindex runs on a single-process server: with REDIS_URL other processes would keep using the old collection. Run it on one server without REDIS_URL on the same data, then restart the others.",
+      );
+    }
     const current = await catalogues.get(catalogue);
     const model = await models.get(modelName);
     if (!current.problem && current.model.name === model.info.name) {

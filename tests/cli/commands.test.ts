@@ -41,7 +41,7 @@ afterAll(async () => {
 
 describe("mmrag --help", () => {
   it("describes every command", async () => {
-    const commands = [[], ["serve"], ["ingest"], ["search"], ["similar"], ["stats"], ["models"], ["models", "list"], ["models", "pull"], ["demo"]];
+    const commands = [[], ["serve"], ["ingest"], ["search"], ["similar"], ["stats"], ["models"], ["models", "list"], ["models", "pull"], ["demo"], ["jobs"], ["jobs", "cancel"]];
     const [version, ...runs] = await Promise.all([runCli(["--version"]), ...commands.map((c) => runCli([...c, "--help"]))]);
     expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
     runs.forEach((run, i) => {
@@ -50,7 +50,7 @@ describe("mmrag --help", () => {
     });
     expect(runs[3].stdout).toContain("--no-rerank");
     expect(runs[3].stdout).toContain("(env: MMRAG_URL)");
-  });
+  }, 180_000);
 
   it("fails with a usage message on a wrong call", async () => {
     const [unknown, noImage, badLimit] = await Promise.all([runCli(["frobnicate"]), runCli(["search", "--text", "x"]), runCli(["search", "--image", queryPath, "--text", "x", "--limit", "500"])]);
@@ -60,6 +60,15 @@ describe("mmrag --help", () => {
     expect(noImage.stderr).toContain("give the query image as --image PATH or --image-id ID");
     expect(badLimit.code).not.toBe(0);
     expect(badLimit.stderr).toContain("a whole number from 1 to 100");
+  });
+
+  it("exits 2 for a missing option or argument, as for any other wrong call", async () => {
+    const [noText, noId, badOption] = await Promise.all([runCli(["search", "--image", queryPath]), runCli(["similar"]), runCli(["stats", "--frobnicate"])]);
+    expect(noText.code).toBe(2);
+    expect(noText.stderr).toContain("required option '--text <instruction>' not specified");
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toContain("missing required argument 'imageId'");
+    expect(badOption.code).toBe(2);
   });
 });
 
@@ -74,12 +83,49 @@ describe("mmrag search", () => {
     expect(lines[0]).toMatch(/^rank\s+score\s+vector\s+id\s+title$/);
     const rows = lines.slice(2, 7);
     expect(rows.map((r) => r.trim().split(/\s+/)[0])).toEqual(["1", "2", "3", "4", "5"]);
-    expect(rows[0]).toMatch(/^ {3}1 +-?\d\.\d{3} +#2 +[0-9a-f]{64} +product \d+ +<- best pick$/);
-    expect(run.stdout).toMatch(/\nBest pick: product \d+ [0-9a-f]{64} \(score -?\d\.\d{3}\)\n/);
+    // Short ids (12 hex digits, like git), so a row fits an 80-column terminal.
+    expect(rows[0]).toMatch(/^ {3}1 +-?\d\.\d{3} +#2 +[0-9a-f]{12} +product \d+ +<- best$/);
+    expect(run.stdout).toMatch(/\nBest pick: product \d+ [0-9a-f]{12} \(score -?\d\.\d{3}\)\n/);
+    for (const line of run.stdout.split("\n").slice(0, 7)) expect(line.length).toBeLessThanOrEqual(80);
     expect(run.stdout).toContain(`\nWhy: ${REASONS}\nReranked by gpt-4o.\n`);
     expect(run.stdout).toContain(`Panorama (what the LLM saw): ${panorama}`);
     expect(await sharp(panorama).metadata()).toMatchObject({ format: "jpeg" });
     expect(stub.requests).toHaveLength(1);
+  });
+
+  it("fits long titles into 80 columns", async () => {
+    const long = "A very long product title that goes on and on about the phone case and its leopard print";
+    const added = await server.upload(
+      `mutation ($file: Upload!, $metadata: JSONObject) { addImage(file: $file, metadata: $metadata) { image { id } } }`,
+      { metadata: { title: long } },
+      { file: { bytes: await makeJpeg(5, 320, 240), name: "long.jpg", type: "image/jpeg" } },
+    );
+    try {
+      const run = await runCli(["search", "--image", queryPath, "--text", "phone case", "--limit", "13", "--no-rerank"], { env: { MMRAG_URL: server.url } });
+      expect(run.code).toBe(0);
+      const table = run.stdout.split("\n\n")[0].split("\n");
+      expect(table).toHaveLength(15);
+      expect(table.find((line) => line.includes("A very long product"))).toMatch(/\.\.\.$/);
+      for (const line of table) expect(line.length).toBeLessThanOrEqual(80);
+    } finally {
+      await server.graphql(`mutation ($id: ID!) { deleteImage(id: $id) }`, { id: added.data!.addImage.image.id });
+    }
+  });
+
+  it("reads relative paths from the folder it was started in (npm run passes it as INIT_CWD), and writes no panorama unless asked", async () => {
+    const repoPanorama = path.resolve("mmrag-panorama.jpg");
+    const existed = await fs.access(repoPanorama).then(() => true, () => false);
+    const run = await runCli(["search", "--image", "query.jpg", "--text", "phone case", "--limit", "3", "--panorama", "saved/panorama.jpg"], { env: { MMRAG_URL: server.url, INIT_CWD: dir } });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Panorama (what the LLM saw): ${path.join(dir, "saved", "panorama.jpg")}`);
+    expect(await sharp(path.join(dir, "saved", "panorama.jpg")).metadata()).toMatchObject({ format: "jpeg" });
+
+    const plain = await runCli(["search", "--image", "query.jpg", "--text", "phone case", "--limit", "3"], { env: { MMRAG_URL: server.url, INIT_CWD: dir } });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/Panorama \(what the LLM saw\): http:\/\/127\.0\.0\.1:\d+\/panoramas\/\S+ \(--panorama FILE saves it\)/);
+    if (!existed) expect(await fs.access(repoPanorama).then(() => true, () => false)).toBe(false);
+    expect(await fs.access(path.join(dir, "mmrag-panorama.jpg")).then(() => true, () => false)).toBe(false);
   });
 
   it("--json answers the whole result for scripts", async () => {
@@ -131,9 +177,31 @@ describe("mmrag similar and stats", () => {
     const hits = JSON.parse(json.stdout);
     expect(hits.map((h: any) => h.rank)).toEqual([1, 2, 3]);
     expect(hits.map((h: any) => h.image.id)).not.toContain(ids[0]);
-    expect(text.stdout).toContain(hits[0].image.id);
+    expect(text.stdout).toContain(hits[0].image.id.slice(0, 12));
+    expect(text.stdout).not.toContain(hits[0].image.id);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^mmrag: NOT_FOUND: /);
+  });
+
+  it("takes a unique start of an id, as the tables and the web demo show it", async () => {
+    // The shortest prefix of ids[0] that no other id shares, but at least 4 digits.
+    let length = 4;
+    while (ids.some((id) => id !== ids[0] && id.startsWith(ids[0].slice(0, length)))) length++;
+    const [byPrefix, byShortId, byFull, unknown, notHex] = await Promise.all([
+      runCli(["similar", ids[0].slice(0, length), "--limit", "3", "--json"], { env: { MMRAG_URL: server.url } }),
+      runCli(["search", "--image-id", ids[0].slice(0, 12), "--text", "poster", "--no-rerank", "--limit", "3", "--json"], { env: { MMRAG_URL: server.url } }),
+      runCli(["similar", ids[0], "--limit", "3", "--json"], { env: { MMRAG_URL: server.url } }),
+      runCli(["similar", "ffff0000"], { env: { MMRAG_URL: server.url } }),
+      runCli(["similar", "leopard"], { env: { MMRAG_URL: server.url } }),
+    ]);
+    expect(byPrefix.code, byPrefix.stderr).toBe(0);
+    expect(JSON.parse(byPrefix.stdout)).toEqual(JSON.parse(byFull.stdout));
+    expect(byShortId.code, byShortId.stderr).toBe(0);
+    expect(JSON.parse(byShortId.stdout).hits).toHaveLength(3);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe("mmrag: NOT_FOUND: no catalogue image has an id starting with ffff0000\n");
+    expect(notHex.code).toBe(2);
+    expect(notHex.stderr).toContain('"leopard" is not an image id');
   });
 
   it("reports what the server holds", async () => {

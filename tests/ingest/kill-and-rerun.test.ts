@@ -24,7 +24,7 @@ async function startServerProcess(env: NodeJS.ProcessEnv): Promise<{ url: string
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       output += chunk;
-      const ready = output.match(/mmrag is ready: (http:\/\/[^/\s"]+)\/graphql/);
+      const ready = output.match(/mmrag is ready: .*?(http:\/\/[^/\s"]+)\/graphql/);
       if (ready) resolve(ready[1]);
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));

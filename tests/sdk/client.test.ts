@@ -287,3 +287,49 @@ describe("subscriptions", () => {
     await socketsClosed();
   });
 });
+
+describe("ingestAndWait without subscriptions", () => {
+  it("on Node 20 with no WebSocket, polls ingestJob and resolves with the final state", async () => {
+    expect((globalThis as { WebSocket?: unknown }).WebSocket).toBeUndefined();
+    const browserSdk = (await import(new URL("../../sdk/dist/browser.js", import.meta.url).href)) as typeof import("../../sdk/src/browser.js");
+    const noWs = browserSdk.createClient({ url: `${server.url}/graphql` });
+    const created: string[] = [];
+    const states: Array<{ processed: number; status: string }> = [];
+    const job = await noWs.ingestAndWait([await makeJpeg(1501), await makeJpeg(1502), await makeJpeg(1503)], {
+      pollIntervalMs: 50,
+      onJobCreated: (j) => created.push(j.id),
+      onProgress: (s) => states.push(s),
+    });
+    expect(job).toMatchObject({ status: "SUCCEEDED", total: 3, succeeded: 3 });
+    expect(created).toEqual([job.id]);
+    expect(states.at(-1)).toEqual(job);
+    // Exactly one job: nothing was uploaded twice.
+    expect((await client.ingestJobs({ limit: 100 })).filter((j) => j.total === 3 && j.succeeded === 3 && j.id === job.id)).toHaveLength(1);
+    await noWs.close();
+  });
+
+  it("puts the job id on an error raised after the job exists", async () => {
+    // A real HTTP hop in front of the server that passes the upload and then drops every connection,
+    // as a flaky network would after the job was created.
+    let requests = 0;
+    const proxy = http.createServer(async (req, res) => {
+      if (++requests > 1) return req.socket.destroy();
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = Object.fromEntries(["content-type", "apollo-require-preflight", "accept"].flatMap((h) => (req.headers[h] ? [[h, String(req.headers[h])]] : [])));
+      const upstream = await fetch(`${server.url}/graphql`, { method: "POST", headers, body: Buffer.concat(chunks) });
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" }).end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const browserSdk = (await import(new URL("../../sdk/dist/browser.js", import.meta.url).href)) as typeof import("../../sdk/src/browser.js");
+      const flaky = browserSdk.createClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql` });
+      const error = await expectSdkError(flaky.ingestAndWait([await makeJpeg(1601)], { pollIntervalMs: 50 }), "NETWORK_ERROR");
+      expect(error.jobId).toMatch(/\S+/);
+      // The job it names is the one the server made, and it finished there.
+      await expect.poll(async () => (await client.ingestJob({ id: error.jobId! }))?.status).toBe("SUCCEEDED");
+    } finally {
+      proxy.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import { WebSocket } from "ws";
 import { createClient, SdkError } from "../../sdk/src/index.js";
 import { makeJpeg } from "../support/images.js";
 import { ensureGeneratedModel } from "../support/models.js";
+import { startRedisServer } from "../support/redis-server.js";
 import { startTestServer, tempDir, type TestServer } from "../support/server.js";
 import { collect, wsClient } from "../support/ws-client.js";
 
@@ -169,6 +170,19 @@ describe("reindex", () => {
       await new Promise((resolve) => host.close(resolve));
     }
   }, 240_000);
+
+  it("says NOT_SUPPORTED when ingest runs through Redis workers, whose processes would keep the old collection", async () => {
+    const redis = await startRedisServer();
+    const server = await startTestServer({ env: { REDIS_URL: redis.url } });
+    try {
+      const refused = await server.graphql(REINDEX, { model: await modelName("clip-tiny") });
+      expect(refused.errors?.[0]).toMatchObject({ extensions: { code: "NOT_SUPPORTED" } });
+      expect(refused.errors![0].message).toContain("REDIS_URL");
+      expect((await server.graphql(CATALOGUES)).data!.catalogues[0]).toMatchObject({ inactiveCollections: [], dimension: 64 });
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
 
   it("starts when MODEL has another dimension and the old model is gone, says to reindex, and reindex fixes it", async () => {
     const clip = await modelName("clip-tiny");

@@ -77,6 +77,29 @@ describe("the GraphQL playground", () => {
     expect(sockets).toEqual([`${server.url.replace(/^http/, "ws")}/graphql`]);
   });
 
+  it("is usable on a phone: the editor and the response stacked, each the screen's width", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phoneErrors = pageErrors(phone);
+    try {
+      await phone.goto(`${server.url}/graphql`);
+      await phone.waitForSelector(".graphiql-container .graphiql-tab", { timeout: 30_000 });
+      await fs.mkdir(ARTIFACTS_DIR, { recursive: true });
+      await phone.screenshot({ path: path.join(ARTIFACTS_DIR, "playground-phone.png") });
+      const box = (selector: string) => phone.$eval(selector, (el) => el.getBoundingClientRect().toJSON() as DOMRect);
+      const [editor, response] = await Promise.all([box(".graphiql-query-editor"), box(".graphiql-response")]);
+      expect(editor.width).toBeGreaterThan(390 * 0.7);
+      expect(response.width).toBeGreaterThan(390 * 0.7);
+      expect(response.top).toBeGreaterThanOrEqual(editor.bottom - 1);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.click(".graphiql-execute-button");
+      await expect.poll(() => phone.locator(".result-window").textContent(), { timeout: 15_000 }).toContain('"searchComposed"');
+      await phone.screenshot({ path: path.join(ARTIFACTS_DIR, "playground-phone-result.png") });
+      expect(phoneErrors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it("leaves GraphQL requests to Apollo", async () => {
     const get = await fetch(`${server.url}/graphql?query=${encodeURIComponent("{ stats { images } }")}`, { headers: { accept: "text/html, application/json", "apollo-require-preflight": "true" } });
     expect(await get.json()).toEqual({ data: { stats: { images: 2 } } });

@@ -1,6 +1,7 @@
 // GraphiQL for GET /graphql in a browser, bundled from npm (no CDN): HTTP for queries and mutations,
 // graphql-ws on the same path for subscriptions, and example tabs filled with ids from this server.
 import "graphiql/graphiql.css";
+import "./phone.css";
 import { createGraphiQLFetcher } from "@graphiql/toolkit";
 import { GraphiQL } from "graphiql";
 import { createClient } from "graphql-ws/client";

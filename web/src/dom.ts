@@ -61,3 +61,8 @@ export function titleOf(image: { id: string; metadata: Record<string, unknown> }
   }
   return `image ${image.id.slice(0, 10)}`;
 }
+
+/** A display-size rendition (at most 1024 px on a side) of a catalogue image, for the big picture: originals can be 20 MB. */
+export function displayUrl(image: { previewUrl: string }): string {
+  return image.previewUrl;
+}

@@ -1,18 +1,21 @@
-// The ingest view: upload files as one ingest job and follow it live over the ingestProgress subscription.
+// The ingest view: upload files as one ingest job, showing the transfer as it goes, then follow the job
+// live over the ingestProgress subscription. Stop works throughout: during the transfer it aborts the
+// request (nothing reaches the catalogue), afterwards it cancels the job on the server.
 import { FINAL_INGEST_STATUSES, type IngestJob } from "@mmrag/sdk/browser";
-import { client } from "./client.js";
-import { byId, dropZone, h, showMessage } from "./dom.js";
+import { client, currentCatalogue } from "./client.js";
+import { byId, dropZone, formatBytes, h, showMessage } from "./dom.js";
 import { plainWords } from "./errors.js";
 
 let chosen: File[] = [];
-let runningJob: string | undefined;
+/** The run in progress: its transfer (abortable) and, once the server has made it, its job. */
+let running: { upload: AbortController; jobId?: string } | undefined;
 
 export function setUpIngestView(onDone: () => void): void {
   const button = byId<HTMLButtonElement>("ingest-button");
   dropZone(byId("ingest-drop"), byId<HTMLInputElement>("ingest-files"), (files) => {
     chosen = files;
     byId("ingest-hint").textContent = files.length === 0 ? "Drop images here, or choose files" : `${files.length} file${files.length === 1 ? "" : "s"} chosen (drop or choose others)`;
-    button.disabled = files.length === 0 || runningJob !== undefined;
+    button.disabled = files.length === 0 || running !== undefined;
     button.textContent = files.length > 0 ? `Add ${files.length} image${files.length === 1 ? "" : "s"}` : "Add images";
   });
   byId<HTMLFormElement>("ingest-form").addEventListener("submit", (event) => {
@@ -20,7 +23,9 @@ export function setUpIngestView(onDone: () => void): void {
     void runIngest(onDone);
   });
   byId("ingest-cancel").addEventListener("click", () => {
-    if (runningJob) client.cancelIngestJob({ id: runningJob }).catch((error) => showMessage(byId("ingest-error"), plainWords(error, "stopping the ingest")));
+    if (!running) return;
+    if (!running.jobId) running.upload.abort();
+    else client.cancelIngestJob({ id: running.jobId }).catch((error) => showMessage(byId("ingest-error"), plainWords(error, "stopping the ingest")));
   });
 }
 
@@ -34,13 +39,30 @@ async function runIngest(onDone: () => void): Promise<void> {
   button.disabled = true;
   byId("ingest-progress").hidden = false;
   byId("ingest-failures").replaceChildren();
-  render({ status: "QUEUED", total: files.length, processed: 0, succeeded: 0, skipped: 0, failed: 0, imagesPerSecond: 0, etaSeconds: null, errors: [], message: null });
+  const run: { upload: AbortController; jobId?: string } = { upload: new AbortController() };
+  running = run;
+  cancel.hidden = false;
+  const bytes = files.reduce((sum, file) => sum + file.size, 0);
+  let sentAll = false;
+  renderUpload(0, bytes, files.length);
   try {
     const titled = byId<HTMLInputElement>("title-from-name").checked;
     const metadata = titled ? files.map((file) => ({ title: file.name.replace(/\.[^.]+$/, "") })) : undefined;
-    const job = await client.ingestImages({ files, metadata });
-    runningJob = job.id;
-    cancel.hidden = false;
+    let job: IngestJob;
+    try {
+      job = await client.ingestImages({ files, metadata, catalogue: currentCatalogue() }, {
+        signal: run.upload.signal,
+        onUploadProgress: ({ loaded, total }) => {
+          sentAll = loaded >= total;
+          renderUpload(loaded, total, files.length);
+        },
+      });
+    } catch (error) {
+      if (!run.upload.signal.aborted) throw error;
+      renderStopped(files.length, sentAll);
+      return;
+    }
+    run.jobId = job.id;
     let last: IngestJob = job;
     render(job);
     for await (const state of client.ingestProgress(job.id)) {
@@ -52,7 +74,7 @@ async function runIngest(onDone: () => void): Promise<void> {
   } catch (error) {
     showMessage(errorBox, plainWords(error, "adding the images"));
   } finally {
-    runningJob = undefined;
+    running = undefined;
     cancel.hidden = true;
     button.disabled = chosen.length === 0;
     onDone();
@@ -61,12 +83,40 @@ async function runIngest(onDone: () => void): Promise<void> {
 
 type Progress = Pick<IngestJob, "status" | "total" | "processed" | "succeeded" | "skipped" | "failed" | "imagesPerSecond" | "etaSeconds" | "errors" | "message">;
 
+/** The transfer: bytes sent of the whole request (the files and a little multipart framing). */
+function renderUpload(loaded: number, total: number, files: number): void {
+  const percent = total === 0 ? 0 : Math.min(100, Math.floor((loaded / total) * 100));
+  setBar("upload", "UPLOADING", percent);
+  byId("ingest-status").textContent =
+    loaded >= total && total > 0
+      ? `Sent all ${files} file${files === 1 ? "" : "s"} (${formatBytes(total)}); the server is reading them…`
+      : `Sending ${files} file${files === 1 ? "" : "s"}: ${formatBytes(loaded)} of ${formatBytes(total)} (${percent}%)…`;
+}
+
+function renderStopped(files: number, sentAll: boolean): void {
+  setBar("upload", "CANCELLED", 0);
+  byId("ingest-status").textContent = sentAll
+    ? "Stopped waiting: the server had all the files and may have added them. The Catalogue tab shows what it holds."
+    : `Stopped before the transfer finished: none of the ${files} file${files === 1 ? "" : "s"} reached the catalogue.`;
+}
+
+function setBar(phase: "upload" | "processing", status: string, percent: number): void {
+  const bar = byId("ingest-bar");
+  const fill = bar.querySelector<HTMLElement>(".progress-fill")!;
+  // A new phase starts from its own zero: no sliding back from the last phase's width.
+  const jump = bar.dataset.phase !== phase;
+  if (jump) fill.style.transition = "none";
+  bar.dataset.phase = phase;
+  bar.dataset.status = status;
+  bar.setAttribute("aria-label", phase === "upload" ? "Transfer progress" : "Processing progress");
+  bar.setAttribute("aria-valuenow", String(percent));
+  fill.style.width = `${percent}%`;
+  if (jump) requestAnimationFrame(() => (fill.style.transition = ""));
+}
+
 function render(job: Progress): void {
   const percent = job.total === 0 ? 100 : Math.floor((job.processed / job.total) * 100);
-  const bar = byId("ingest-bar");
-  bar.setAttribute("aria-valuenow", String(percent));
-  bar.dataset.status = job.status;
-  bar.querySelector<HTMLElement>(".progress-fill")!.style.width = `${percent}%`;
+  setBar("processing", job.status, percent);
 
   const counts = `${job.processed} of ${job.total} processed (${percent}%): ${job.succeeded} added, ${job.skipped} already in the catalogue, ${job.failed} failed`;
   const status: Record<string, string> = {

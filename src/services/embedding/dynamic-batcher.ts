@@ -20,6 +20,8 @@ export class DynamicBatcher<I, O> {
   private closed = false;
   /** Model runs and items embedded so far (tests and logs read them). */
   readonly stats = { runs: 0, items: 0, largestBatch: 0 };
+  /** Told of every model run (metrics): its size, its time and its error if it failed. */
+  onRun?: (size: number, seconds: number, error: unknown) => void;
 
   constructor(
     private readonly runBatch: (items: I[]) => Promise<O[]>,
@@ -44,10 +46,18 @@ export class DynamicBatcher<I, O> {
     this.stats.runs++;
     this.stats.items += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     this.running = this.runBatch(batch.map((p) => p.item))
       .then(
-        (results) => batch.forEach((p, i) => p.resolve(results[i])),
-        (error) => batch.forEach((p) => p.reject(error)),
+        (results) => {
+          this.onRun?.(batch.length, seconds(), undefined);
+          batch.forEach((p, i) => p.resolve(results[i]));
+        },
+        (error) => {
+          this.onRun?.(batch.length, seconds(), error);
+          batch.forEach((p) => p.reject(error));
+        },
       )
       .finally(() => {
         this.running = undefined;

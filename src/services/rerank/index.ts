@@ -55,6 +55,11 @@ export class RerankService {
     this.client = apiKey ? new OpenAI({ apiKey, baseURL: config.baseUrl ?? OPENAI_URL, timeout: config.timeoutMs, maxRetries: config.maxRetries }) : null;
   }
 
+  /** The model rerank asks. */
+  get model(): string {
+    return this.config.model;
+  }
+
   /** Why rerank is off, or null when an endpoint is configured. */
   get disabledReason(): string | null {
     return this.client ? null : "Rerank is off: set OPENAI_API_KEY (and OPENAI_BASE_URL for an endpoint other than OpenAI)";

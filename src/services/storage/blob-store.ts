@@ -23,6 +23,8 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Every key under a prefix ("originals/"), in no particular order. */
   list(prefix: string): AsyncIterable<BlobInfo>;
+  /** A time-limited URL a client can GET the bytes from directly; only drivers that can sign have it (S3). */
+  presignedUrl?(key: string): Promise<string>;
   /** What kind of store, in words, for error messages (no paths or secrets: clients may read them). */
   readonly description: string;
 }
