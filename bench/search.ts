@@ -145,7 +145,7 @@ async function insertUpTo(target: App, size: number): Promise<void> {
         vector: vectors[i],
       });
     }
-    await target.services.vectors.images.upsert(rows);
+    await target.services.catalogues.default.collection.upsert(rows);
   }
   console.log(`(inserted up to ${size.toLocaleString("en")} vectors in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

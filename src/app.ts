@@ -15,8 +15,10 @@ import { buildAppSchema, instanceContainer } from "./graphql/build-schema.js";
 import { Access } from "./services/auth/index.js";
 import { CatalogService } from "./services/catalog.service.js";
 import { Catalogues } from "./services/catalogues.service.js";
+import { ActiveCollections } from "./services/active-collections.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { withQueryCache } from "./services/embedding/query-cache.js";
+import { ModelRegistry } from "./services/embedding/model-registry.js";
 import { ImageStore } from "./services/image-store.service.js";
 import { IngestService } from "./services/ingest/ingest.service.js";
 import { DistributedIngest } from "./services/jobs/distributed-ingest.service.js";
@@ -27,6 +29,7 @@ import { Metrics } from "./services/metrics/metrics.js";
 import { PanoramaService } from "./services/panorama/index.js";
 import { RerankService } from "./services/rerank/index.js";
 import { SearchService } from "./services/search.service.js";
+import { ReindexService } from "./services/reindex.service.js";
 import { removeOrphanedFiles } from "./services/store-reconciler.js";
 import { openBlobStore } from "./services/storage/open-blob-store.js";
 import { VectorStore } from "./services/vector-store.service.js";
@@ -34,7 +37,10 @@ import { VectorStore } from "./services/vector-store.service.js";
 export { GRAPHQL_PATH };
 
 export interface Services {
+  /** The model MODEL names; a catalogue may be served by another (CatalogueServices.model). */
   embedder: EmbeddingService;
+  models: ModelRegistry;
+  reindex: ReindexService;
   vectors: VectorStore;
   images: ImageStore;
   catalog: CatalogService;
@@ -66,9 +72,10 @@ export interface App {
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const limits = { maxPixels: config.images.maxPixels };
   const embedder = await loadEmbeddingService(config.model, { logger });
+  const models = new ModelRegistry(embedder, config.model, logger);
   let vectors: VectorStore;
   try {
-    vectors = await VectorStore.open(config.milvus, { dimension: embedder.info.dimension, modelName: embedder.info.name, logger });
+    vectors = await VectorStore.open(config.milvus, { logger });
   } catch (err) {
     await embedder.close();
     throw err;
@@ -79,18 +86,32 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const panoramas = openBlobStore(config.images, { dir: config.panorama.dir, area: "panoramas" });
   const panorama = new PanoramaService({ store: panoramas, ttlMs: config.panorama.ttlMs, logger });
   const reranker = new RerankService(config.rerank, { logger });
-  // Searches embed through one query cache (a vector depends on the model, not on the catalogue); ingest does not.
-  const queryEmbedder = withQueryCache(embedder, config.model.queryCacheSize);
+  // Searches embed through one query cache per model (a vector depends on the model, not on the catalogue); ingest does not.
+  const queryCaches = new Map<EmbeddingService, EmbeddingService>();
+  const queryEmbedderFor = (model: EmbeddingService) => {
+    if (!queryCaches.has(model)) queryCaches.set(model, withQueryCache(model, config.model.queryCacheSize));
+    return queryCaches.get(model)!;
+  };
   const metrics = new Metrics();
-  const catalogues = new Catalogues(
-    vectors,
-    (collection, filesInUse) => {
-      const catalog = new CatalogService({ vectors: collection, images, embedder, limits, logger, filesInUse });
-      instrumentCatalogue(collection, catalog, metrics);
-      return { catalog, search: new SearchService({ embedder: queryEmbedder, catalog, images, panorama, reranker, limits, logger }) };
-    },
-    logger,
-  );
+  let catalogues: Catalogues;
+  try {
+    catalogues = await Catalogues.open({
+      store: vectors,
+      models,
+      active: await ActiveCollections.load(config.dataDir),
+      build: (collection, model, filesInUse) => {
+        const catalog = new CatalogService({ vectors: collection, images, embedder: model, limits, logger, filesInUse });
+        instrumentCatalogue(collection, catalog, metrics);
+        return { catalog, search: new SearchService({ embedder: queryEmbedderFor(model), catalog, images, panorama, reranker, limits, logger }) };
+      },
+      logger,
+    });
+  } catch (err) {
+    panorama.close();
+    await vectors.close();
+    await models.close();
+    throw err;
+  }
   const { catalog, search } = catalogues.default;
   const staging = blobs;
   const ingest: IngestJobs = config.redis ? new DistributedIngest(config.ingest, config.redis, { staging, logger }) : new IngestService(config.ingest, { catalog, logger });
@@ -102,7 +123,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   // several processes sharing the storage, another one may be mid-ingest: no sweep then.
   if (!config.redis) await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
   instrumentServices({ embedder, reranker, ingest }, metrics);
-  return { embedder, vectors, images, catalog, catalogues, ingest, worker, search, panorama, reranker, metrics };
+  const reindex = new ReindexService({ catalogues, ingest: ingest instanceof IngestService ? ingest : undefined, images, models, logger });
+  return { embedder, models, reindex, vectors, images, catalog, catalogues, ingest, worker, search, panorama, reranker, metrics };
 }
 
 async function closeServices(services: Services): Promise<void> {
@@ -110,7 +132,7 @@ async function closeServices(services: Services): Promise<void> {
   await services.ingest.close();
   services.panorama.close();
   await services.vectors.close();
-  await services.embedder.close();
+  await services.models.close();
 }
 
 export async function createApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
@@ -121,16 +143,16 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logger.warn(`API_KEYS_FILE (${config.auth.apiKeysFile}) holds no keys yet: every request is refused until \`mmrag keys add\``);
   }
   const services = await createServices(config, logger);
-  const { catalogues, ingest, vectors, embedder, reranker } = services;
+  const { catalogues, ingest, vectors, reranker } = services;
   let server;
   try {
     const schema = await buildAppSchema(
       instanceContainer([
         new ImageResolver(catalogues, config.http.maxUploadBytes),
-        new CatalogueResolver(catalogues),
+        new CatalogueResolver(catalogues, services.reindex),
         new IngestResolver(ingest, config.http.maxUploadBytes, catalogues),
         new SearchResolver(catalogues, config.http.maxUploadBytes),
-        new StatsResolver(catalogues, vectors, embedder.info, reranker),
+        new StatsResolver(catalogues, vectors, reranker),
       ]),
     );
     server = await createHttpServer({ config, logger, schema, access, services });

@@ -20,6 +20,7 @@ export async function statsCommand(options: StatsOptions, env: Env): Promise<num
     `Milvus:  ${stats.backend}, collection ${stats.collection}, ${stats.index} index, ${stats.dimension}-d vectors`,
   ];
   if (m.warning) lines.push(`Warning: ${m.warning}`);
+  if (stats.warning) lines.push(`Warning: ${stats.warning}`);
   console.log(lines.join("\n"));
   return 0;
 }

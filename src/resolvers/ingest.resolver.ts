@@ -103,7 +103,7 @@ export class IngestResolver {
   }
 }
 
-function toIngestJob(job: IngestJobState): IngestJob {
+export function toIngestJob(job: IngestJobState): IngestJob {
   return {
     ...job,
     catalogue: job.catalogue ?? DEFAULT_CATALOGUE,

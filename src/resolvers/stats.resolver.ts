@@ -1,7 +1,6 @@
 import { Arg, Query, Resolver } from "type-graphql";
 import { Stats } from "../schema/stats.type.js";
 import { DEFAULT_CATALOGUE, type Catalogues } from "../services/catalogues.service.js";
-import type { ModelInfo } from "../services/embedding/index.js";
 import type { RerankService } from "../services/rerank/index.js";
 import type { VectorStore } from "../services/vector-store.service.js";
 
@@ -10,20 +9,20 @@ export class StatsResolver {
   constructor(
     private readonly catalogues: Catalogues,
     private readonly vectors: VectorStore,
-    private readonly model: ModelInfo,
     private readonly reranker: RerankService,
   ) {}
 
   @Query(() => Stats, { description: "What the server holds and runs, for one catalogue." })
   async stats(@Arg("catalogue", () => String, { defaultValue: DEFAULT_CATALOGUE }) catalogue: string): Promise<Stats> {
-    const { catalog, collection } = await this.catalogues.get(catalogue);
+    const { catalog, collection, model, problem } = await this.catalogues.get(catalogue);
     return {
       images: await catalog.count(),
-      dimension: this.vectors.dimension,
+      dimension: collection.dimension,
       backend: this.vectors.backend,
       collection: collection.name,
-      index: this.vectors.indexType,
-      model: { ...this.model, warning: this.model.warning ?? null },
+      index: collection.indexType,
+      model: { ...model, warning: model.warning ?? null },
+      warning: problem ?? null,
       rerank: { enabled: this.reranker.disabledReason === null, model: this.reranker.model, reason: this.reranker.disabledReason },
     };
   }

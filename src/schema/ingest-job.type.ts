@@ -27,7 +27,7 @@ export class IngestJob {
   @Field(() => IngestStatus)
   status!: Status;
 
-  @Field(() => String, { description: '"upload", "folder" or "urls".' })
+  @Field(() => String, { description: '"upload", "folder", "urls", or "reindex" (a catalogue re-embedded with another model).' })
   kind!: string;
 
   @Field(() => String, { description: "What was ingested: the folder, or how many files were uploaded." })

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "The embedding model the server runs." })
+@ObjectType({ description: "An embedding model: the one that serves a catalogue." })
 export class ModelInfo {
   @Field(() => String)
   name!: string;
@@ -44,14 +44,17 @@ export class Stats {
   @Field(() => String, { description: "milvus-lite (embedded) or milvus (a server or Zilliz Cloud)." })
   backend!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The catalogue's active collection." })
   collection!: string;
 
   @Field(() => String, { description: "The vector index: FLAT, IVF_FLAT, HNSW or AUTOINDEX." })
   index!: string;
 
-  @Field(() => ModelInfo)
+  @Field(() => ModelInfo, { description: "The model that embeds this catalogue's images and queries: the one its active collection was built with." })
   model!: ModelInfo;
+
+  @Field(() => String, { nullable: true, description: "Set when the catalogue cannot be searched (see Catalogue.warning), saying which reindex fixes it." })
+  warning!: string | null;
 
   @Field(() => RerankInfo)
   rerank!: RerankInfo;

@@ -63,7 +63,7 @@ export class CatalogService {
    * Ingest calls this per image and writes the rows in batches; files come first, so a vector
    * never points at a missing file.
    */
-  async prepare(bytes: Buffer, metadata: Record<string, unknown> = {}): Promise<PreparedImage> {
+  async prepare(bytes: Buffer, metadata: Record<string, unknown> = {}, options: { createdAt?: Date } = {}): Promise<PreparedImage> {
     checkMetadata(metadata);
     const id = contentHash(bytes);
     const pending = this.preparing.get(id);
@@ -71,12 +71,12 @@ export class CatalogService {
       const other = await pending;
       return { existing: other.existing ?? other.row };
     }
-    const work = this.prepareOnce(id, bytes, metadata).finally(() => this.preparing.delete(id));
+    const work = this.prepareOnce(id, bytes, metadata, options.createdAt ?? new Date()).finally(() => this.preparing.delete(id));
     this.preparing.set(id, work);
     return work;
   }
 
-  private async prepareOnce(id: string, bytes: Buffer, metadata: Record<string, unknown>): Promise<PreparedImage> {
+  private async prepareOnce(id: string, bytes: Buffer, metadata: Record<string, unknown>, createdAt: Date): Promise<PreparedImage> {
     const { vectors, images, embedder, limits } = this.deps;
     // Bytes already stored passed the gate once: no need to decode them again.
     const existing = await vectors.find(id);
@@ -93,7 +93,7 @@ export class CatalogService {
         format: image.format,
         bytes: bytes.length,
         metadata,
-        createdAt: new Date(),
+        createdAt,
         vector,
       },
     };

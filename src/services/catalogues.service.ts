@@ -1,9 +1,15 @@
-// Catalogues: named sets of images, each its own Milvus collection, sharing the model and the
-// content-addressed image store. "default" is the configured collection (MILVUS_COLLECTION); a catalogue
-// "shoes" lives in "<MILVUS_COLLECTION>__shoes".
+// Catalogues: named sets of images, each searched in its ACTIVE Milvus collection, sharing the
+// content-addressed image store. "default" starts in the configured collection (MILVUS_COLLECTION); a
+// catalogue "shoes" in "<MILVUS_COLLECTION>__shoes". A reindex builds "<that>___r<time>" for another model
+// and makes it the active one (recorded in ActiveCollections); the one before stays until dropped.
+// Each catalogue embeds with the model its active collection was built with.
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { ActiveCollections } from "./active-collections.js";
 import type { CatalogService } from "./catalog.service.js";
+import type { EmbeddingService, ModelInfo } from "./embedding/index.js";
+import type { ModelRegistry } from "./embedding/model-registry.js";
+import { unavailableEmbedder } from "./embedding/unavailable-embedder.js";
 import type { ImageCollection } from "./milvus/image.collection.js";
 import type { SearchService } from "./search.service.js";
 import type { VectorStore } from "./vector-store.service.js";
@@ -11,44 +17,73 @@ import type { VectorStore } from "./vector-store.service.js";
 export const DEFAULT_CATALOGUE = "default";
 const NAME = /^[a-z][a-z0-9_]{0,47}$/;
 const SEPARATOR = "__";
+/** Splits a catalogue's later collections from the first: "<collection>___r<base36 time>". */
+const GENERATION = /^(.*?)(?:___r[a-z0-9]+)?$/;
 
 /** What serves one catalogue. */
 export interface CatalogueServices {
   name: string;
+  /** Its active collection. */
   collection: ImageCollection;
+  /** The model that embeds its images and queries: the one its collection was built with. */
+  model: ModelInfo;
+  /** Why it cannot embed (searches and ingest fail with NOT_SUPPORTED) and how to fix it; undefined when it can. */
+  problem?: string;
   catalog: CatalogService;
   search: SearchService;
 }
 
-/** Builds a catalogue's services on its collection; filesInUse says whether another catalogue holds an image. */
-export type CatalogueFactory = (collection: ImageCollection, filesInUse: (id: string) => Promise<boolean>) => { catalog: CatalogService; search: SearchService };
+/** Builds a catalogue's services on its collection and model; filesInUse says whether another catalogue holds an image. */
+export type CatalogueFactory = (
+  collection: ImageCollection,
+  embedder: EmbeddingService,
+  filesInUse: (id: string) => Promise<boolean>,
+) => { catalog: CatalogService; search: SearchService };
+
+export interface CataloguesDeps {
+  store: VectorStore;
+  models: ModelRegistry;
+  active: ActiveCollections;
+  build: CatalogueFactory;
+  logger: Logger;
+}
 
 export class Catalogues {
   private readonly serving = new Map<string, Promise<CatalogueServices>>();
-  readonly default: CatalogueServices;
+  /** Collections a reindex is writing, by catalogue: not droppable, and one reindex per catalogue at a time. */
+  private readonly building = new Map<string, string>();
+  private defaultServices!: CatalogueServices;
 
-  constructor(
-    private readonly store: VectorStore,
-    private readonly build: CatalogueFactory,
-    private readonly logger: Logger,
-  ) {
-    this.default = this.serve(DEFAULT_CATALOGUE, store.images);
-    this.serving.set(DEFAULT_CATALOGUE, Promise.resolve(this.default));
+  private constructor(private readonly deps: CataloguesDeps) {}
+
+  /** Opens the default catalogue; a collection of another dimension than MODEL's does not stop the server (see `problem`). */
+  static async open(deps: CataloguesDeps): Promise<Catalogues> {
+    const catalogues = new Catalogues(deps);
+    catalogues.defaultServices = await catalogues.get(DEFAULT_CATALOGUE);
+    return catalogues;
   }
 
-  /** The Milvus collection a catalogue lives in. */
+  /** The default catalogue as it is served now (it changes when a reindex switches it). */
+  get default(): CatalogueServices {
+    return this.defaultServices;
+  }
+
+  /** The first Milvus collection of a catalogue. */
   collectionOf(name: string): string {
-    return name === DEFAULT_CATALOGUE ? this.store.images.name : `${this.store.images.name}${SEPARATOR}${name}`;
+    return name === DEFAULT_CATALOGUE ? this.deps.store.baseName : `${this.deps.store.baseName}${SEPARATOR}${name}`;
   }
 
   /** Every catalogue, "default" first, then by name. */
   async names(): Promise<string[]> {
-    const prefix = `${this.store.images.name}${SEPARATOR}`;
-    const others = (await this.store.collectionNames())
-      .filter((c) => c.startsWith(prefix) && NAME.test(c.slice(prefix.length)))
-      .map((c) => c.slice(prefix.length))
-      .sort();
-    return [DEFAULT_CATALOGUE, ...others];
+    const owners = new Set((await this.deps.store.collectionNames()).map((c) => this.ownerOf(c)));
+    owners.delete(undefined);
+    owners.delete(DEFAULT_CATALOGUE);
+    return [DEFAULT_CATALOGUE, ...([...owners] as string[]).sort()];
+  }
+
+  /** Every collection of a catalogue: the active one and those kept from before a reindex, by name. */
+  async collectionsOf(name: string): Promise<string[]> {
+    return (await this.deps.store.collectionNames()).filter((c) => this.ownerOf(c) === name).sort();
   }
 
   /** A catalogue's services; NOT_FOUND when there is no such catalogue. */
@@ -56,9 +91,11 @@ export class Catalogues {
     const known = this.serving.get(name);
     if (known) return known;
     const opening = (async () => {
-      checkName(name);
-      if (!(await this.names()).includes(name)) throw new NotFoundError("Catalogue", name);
-      return this.serve(name, await this.store.openCollection(this.collectionOf(name)));
+      if (name !== DEFAULT_CATALOGUE) {
+        checkName(name);
+        if (!(await this.names()).includes(name)) throw new NotFoundError("Catalogue", name);
+      }
+      return this.openServices(name);
     })();
     this.serving.set(name, opening);
     opening.catch(() => this.serving.delete(name));
@@ -68,23 +105,74 @@ export class Catalogues {
   async create(name: string): Promise<CatalogueServices> {
     checkName(name);
     if ((await this.names()).includes(name)) throw new BadUserInputError(`The catalogue "${name}" already exists`, { field: "name" });
-    const services = this.serve(name, await this.store.openCollection(this.collectionOf(name)));
+    const model = this.deps.models.configured;
+    const collection = await this.deps.store.openCollection(this.collectionOf(name), { dimension: model.info.dimension, modelName: model.info.name });
+    const services = this.serve(name, collection, model);
     this.serving.set(name, Promise.resolve(services));
-    this.logger.info({ catalogue: name, collection: services.collection.name }, "Created catalogue");
+    this.deps.logger.info({ catalogue: name, collection: collection.name }, "Created catalogue");
     return services;
   }
 
   /**
-   * Drops a catalogue's collection. Image files no other catalogue uses are removed by the orphan sweep at
+   * Drops a catalogue's collections. Image files no other catalogue uses are removed by the orphan sweep at
    * the next start (sweeping now could race an ingest writing files before their vectors).
    */
   async drop(name: string): Promise<void> {
     checkName(name);
     if (name === DEFAULT_CATALOGUE) throw new BadUserInputError("The default catalogue cannot be dropped", { field: "name" });
     if (!(await this.names()).includes(name)) throw new NotFoundError("Catalogue", name);
+    this.refuseWhileBuilding(name);
     this.serving.delete(name);
-    await this.store.dropCollection(this.collectionOf(name));
-    this.logger.info({ catalogue: name }, "Dropped catalogue");
+    for (const collection of await this.collectionsOf(name)) await this.deps.store.dropCollection(collection);
+    await this.deps.active.set(name, undefined);
+    this.deps.logger.info({ catalogue: name }, "Dropped catalogue");
+  }
+
+  /** Collections of a catalogue it no longer searches (kept from before a reindex, or left by one that stopped). */
+  async inactiveCollections(name: string): Promise<string[]> {
+    const active = (await this.get(name)).collection.name;
+    return (await this.collectionsOf(name)).filter((c) => c !== active && c !== this.building.get(name));
+  }
+
+  /** Drops a collection the catalogue no longer searches; never its active one. */
+  async dropInactive(name: string, collection: string): Promise<void> {
+    const services = await this.get(name);
+    if (collection === services.collection.name) {
+      throw new BadUserInputError(`"${collection}" is the active collection of the catalogue "${name}"; dropCatalogue drops the catalogue`, { field: "collection" });
+    }
+    if (collection === this.building.get(name)) throw new BadUserInputError(`A reindex is writing "${collection}"; cancel its job first`, { field: "collection" });
+    if (!(await this.collectionsOf(name)).includes(collection)) throw new NotFoundError(`Collection of the catalogue "${name}"`, collection);
+    await this.deps.store.dropCollection(collection);
+    this.deps.logger.info({ catalogue: name, collection }, "Dropped an inactive collection");
+  }
+
+  /** A new, empty collection for the catalogue's images embedded by another model, and services on it (not yet active). */
+  async successor(name: string, model: EmbeddingService): Promise<CatalogueServices> {
+    this.refuseWhileBuilding(name);
+    const collectionName = `${this.collectionOf(name)}___r${Date.now().toString(36)}`;
+    this.building.set(name, collectionName);
+    try {
+      const collection = await this.deps.store.openCollection(collectionName, { dimension: model.info.dimension, modelName: model.info.name });
+      return this.serve(name, collection, model);
+    } catch (err) {
+      this.building.delete(name);
+      throw err;
+    }
+  }
+
+  /** Searches and writes go to the successor from now on; the collection before it stays (inactive). */
+  async activate(next: CatalogueServices): Promise<void> {
+    this.serving.set(next.name, Promise.resolve(next));
+    if (next.name === DEFAULT_CATALOGUE) this.defaultServices = next;
+    this.building.delete(next.name);
+    await this.deps.active.set(next.name, { collection: next.collection.name, model: next.model.name });
+    this.deps.logger.info({ catalogue: next.name, collection: next.collection.name, model: next.model.name }, "Catalogue switched to its reindexed collection");
+  }
+
+  /** A reindex that did not finish: its collection is dropped, the catalogue keeps the one it had. */
+  async abandon(next: CatalogueServices): Promise<void> {
+    this.building.delete(next.name);
+    await this.deps.store.dropCollection(next.collection.name);
   }
 
   /** Which of these ids any catalogue holds: what the start-up orphan sweep must keep. */
@@ -96,8 +184,65 @@ export class Catalogues {
     return [...held].map((id) => ({ id }));
   }
 
-  private serve(name: string, collection: ImageCollection): CatalogueServices {
-    return { name, collection, ...this.build(collection, (id) => this.heldElsewhere(id, name)) };
+  private refuseWhileBuilding(name: string): void {
+    const collection = this.building.get(name);
+    if (collection) throw new BadUserInputError(`The catalogue "${name}" is being reindexed into "${collection}"; wait for that job or cancel it`, { field: "catalogue" });
+  }
+
+  /** The catalogue a collection belongs to; undefined for collections that are not mmrag catalogues. */
+  private ownerOf(collection: string): string | undefined {
+    const first = GENERATION.exec(collection)![1];
+    const base = this.deps.store.baseName;
+    if (first === base) return DEFAULT_CATALOGUE;
+    const name = first.startsWith(`${base}${SEPARATOR}`) ? first.slice(base.length + SEPARATOR.length) : undefined;
+    return name && NAME.test(name) && !name.includes(SEPARATOR) ? name : undefined;
+  }
+
+  private async openServices(name: string): Promise<CatalogueServices> {
+    const { store, models, active } = this.deps;
+    const pointer = active.get(name);
+    const collectionName = pointer && (await store.collectionNames()).includes(pointer.collection) ? pointer.collection : this.collectionOf(name);
+    const shape = await store.describe(collectionName);
+    const configured = models.configured.info;
+    const collection = await store.openCollection(collectionName, shape ? { dimension: shape.dimension, modelName: shape.model } : { dimension: configured.dimension, modelName: configured.name });
+    const { embedder, problem } = await this.modelFor(name, collection);
+    return this.serve(name, collection, embedder, problem);
+  }
+
+  /** The collection's own model when it can be loaded; MODEL's when the collection does not say and fits; else a refusal. */
+  private async modelFor(name: string, collection: ImageCollection): Promise<{ embedder: EmbeddingService; problem?: string }> {
+    const { models, logger } = this.deps;
+    const configured = models.configured;
+    const built = collection.model;
+    let cause = "";
+    if (!built || built === configured.info.name) {
+      if (collection.dimension === configured.info.dimension) return { embedder: configured };
+    } else {
+      try {
+        const model = await models.get(built);
+        if (model.info.dimension === collection.dimension) {
+          logger.warn(
+            { catalogue: name, collection: collection.name, model: built, configured: configured.info.name },
+            `The catalogue "${name}" is served by the model "${built}", which built its collection; MODEL is "${configured.info.name}". reindex(catalogue: "${name}", model: "${configured.info.name}") moves it to that model.`,
+          );
+          return { embedder: model };
+        }
+        cause = ` (the model "${built}" here now makes ${model.info.dimension}-dimensional vectors)`;
+      } catch (err) {
+        cause = ` (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`;
+      }
+    }
+    const problem =
+      `The catalogue "${name}" cannot be searched or added to: its collection "${collection.name}" holds ${collection.dimension}-dimensional vectors ` +
+      `of the model "${built || "(not recorded)"}", which this server cannot load${cause}; the server runs "${configured.info.name}" (${configured.info.dimension} dimensions). ` +
+      `Run the mutation reindex(catalogue: "${name}", model: "${configured.info.name}") to re-embed its stored images, or start the server with MODEL=${built || "<that model>"}.`;
+    logger.warn({ catalogue: name, collection: collection.name, dimension: collection.dimension, model: built, configured: configured.info.name }, problem);
+    const info: ModelInfo = { ...configured.info, name: built || "unknown", dimension: collection.dimension, warning: undefined };
+    return { embedder: unavailableEmbedder(info, problem), problem };
+  }
+
+  private serve(name: string, collection: ImageCollection, embedder: EmbeddingService, problem?: string): CatalogueServices {
+    return { name, collection, model: embedder.info, problem, ...this.deps.build(collection, embedder, (id) => this.heldElsewhere(id, name)) };
   }
 
   /** Whether a catalogue other than `except` holds the image, or is adding it right now. */
@@ -112,8 +257,9 @@ export class Catalogues {
 }
 
 function checkName(name: string): void {
-  if (!NAME.test(name)) {
-    throw new BadUserInputError(`Catalogue names are 1 to 48 lowercase letters, digits and "_", starting with a letter; got ${JSON.stringify(name)}`, {
+  // "__" is kept for collection names: "<collection>__<catalogue>___r<time>".
+  if (!NAME.test(name) || name.includes(SEPARATOR)) {
+    throw new BadUserInputError(`Catalogue names are 1 to 48 lowercase letters, digits and single "_", starting with a letter; got ${JSON.stringify(name)}`, {
       field: "catalogue",
     });
   }

@@ -1,46 +1,40 @@
-// The vector-store port: opens Milvus (embedded Lite or a server) and the image collection of the
-// configured model. Connection, collection shape and data access live in ./milvus/.
+// The vector-store port: opens Milvus (embedded Lite or a server) and its image collections.
+// Connection, collection shape and data access live in ./milvus/.
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import { ensureImageCollection, type ImageCollectionSpec } from "./milvus/image-collection.schema.js";
+import { ensureImageCollection, modelOf, type ImageCollectionSpec } from "./milvus/image-collection.schema.js";
 import { ImageCollection } from "./milvus/image.collection.js";
 import type { MilvusLiteProcess } from "./milvus/milvus-lite.process.js";
 import { MilvusConnection } from "./milvus/milvus.connection.js";
 
 export interface VectorStoreOptions {
-  dimension: number;
-  modelName: string;
   logger: Logger;
 }
 
+/** What an existing collection was made for, read from Milvus. */
+export interface CollectionShape {
+  dimension: number;
+  /** The model named in its description ("" when it does not say). */
+  model: string;
+}
+
 export class VectorStore {
-  /** Collections opened besides the configured one, with the removal of their restart hook. */
+  /** Collections opened so far, with the removal of their restart hook. */
   private readonly opened = new Map<string, { collection: ImageCollection; forget: () => void }>();
 
   private constructor(
     private readonly connection: MilvusConnection,
-    /** The configured collection: the default catalogue's images. */
-    readonly images: ImageCollection,
-    private readonly options: VectorStoreOptions & Pick<Config["milvus"], "index" | "keywordFields">,
+    private readonly config: Config["milvus"],
+    private readonly logger: Logger,
   ) {}
 
   static async open(config: Config["milvus"], options: VectorStoreOptions): Promise<VectorStore> {
-    const connection = await MilvusConnection.open(config, options.logger);
-    const spec: ImageCollectionSpec = {
-      name: config.collection,
-      dimension: options.dimension,
-      modelName: options.modelName,
-      index: config.index,
-      keywordFields: config.keywordFields,
-    };
-    try {
-      const layout = await ensureImageCollection(connection, spec, options.logger);
-      connection.onRestart(async (callOptions) => void (await ensureImageCollection(connection, spec, options.logger, callOptions)));
-      return new VectorStore(connection, new ImageCollection(connection, spec, layout), { ...options, index: config.index, keywordFields: config.keywordFields });
-    } catch (err) {
-      await connection.close();
-      throw err;
-    }
+    return new VectorStore(await MilvusConnection.open(config, options.logger), config, options.logger);
+  }
+
+  /** MILVUS_COLLECTION: the default catalogue's first collection, and the prefix of every other one. */
+  get baseName(): string {
+    return this.config.collection;
   }
 
   /** Names of every collection in this Milvus database. */
@@ -49,20 +43,28 @@ export class VectorStore {
     return listed.data.map((c) => c.name);
   }
 
-  /** Another image collection for the same model (a catalogue's), created if missing, and loaded. */
-  async openCollection(name: string): Promise<ImageCollection> {
+  /** The vector dimension and model of an existing collection; undefined when there is none of that name. */
+  async describe(name: string): Promise<CollectionShape | undefined> {
+    if (!(await this.collectionNames()).includes(name)) return undefined;
+    const described = await this.connection.call("describeCollection", (c) => c.describeCollection({ collection_name: name }));
+    const vector = described.schema.fields.find((f) => f.name === "vector");
+    return { dimension: Number(vector?.type_params.find((p) => p.key === "dim")?.value ?? 0), model: modelOf(described.schema.description ?? "") };
+  }
+
+  /** An image collection for vectors of this model, created if missing, checked and loaded. */
+  async openCollection(name: string, model: { dimension: number; modelName: string }): Promise<ImageCollection> {
     const known = this.opened.get(name);
     if (known) return known.collection;
-    const { dimension, modelName, index, keywordFields, logger } = this.options;
-    const spec: ImageCollectionSpec = { name, dimension, modelName, index, keywordFields };
-    const layout = await ensureImageCollection(this.connection, spec, logger);
-    const forget = this.connection.onRestart(async (callOptions) => void (await ensureImageCollection(this.connection, spec, logger, callOptions)));
+    const { index, keywordFields } = this.config;
+    const spec: ImageCollectionSpec = { name, dimension: model.dimension, modelName: model.modelName, index, keywordFields };
+    const layout = await ensureImageCollection(this.connection, spec, this.logger);
+    const forget = this.connection.onRestart(async (callOptions) => void (await ensureImageCollection(this.connection, spec, this.logger, callOptions)));
     const collection = new ImageCollection(this.connection, spec, layout);
     this.opened.set(name, { collection, forget });
     return collection;
   }
 
-  /** Drops a collection opened with openCollection, vectors and all. */
+  /** Drops a collection, vectors and all. */
   async dropCollection(name: string): Promise<void> {
     this.opened.get(name)?.forget();
     this.opened.delete(name);
@@ -81,18 +83,6 @@ export class VectorStore {
   /** The supervised Lite process (undefined for a remote Milvus); tests use it to simulate a crash. */
   get liteProcess(): MilvusLiteProcess | undefined {
     return this.connection.liteProcess;
-  }
-
-  get collection(): string {
-    return this.images.name;
-  }
-
-  get dimension(): number {
-    return this.images.dimension;
-  }
-
-  get indexType(): string {
-    return this.images.indexType;
   }
 
   /** For /readyz: answers within the request timeout, never throws. */

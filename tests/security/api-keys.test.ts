@@ -74,6 +74,9 @@ describe("API keys and roles", () => {
     expect(codes(await post(server.url, update, { id }, bearer(keys.reader)))).toEqual(["FORBIDDEN"]);
     expect((await post(server.url, update, { id }, bearer(keys.writer))).body.errors).toBeUndefined();
     expect(codes(await post(server.url, 'mutation { createCatalogue(name: "partner") { name } }', {}, bearer(keys.writer)))).toEqual(["FORBIDDEN"]);
+    expect(codes(await post(server.url, 'mutation { reindex(model: "other") { id } }', {}, bearer(keys.writer)))).toEqual(["FORBIDDEN"]);
+    expect(codes(await post(server.url, 'mutation { dropInactiveCollection(collection: "images") }', {}, bearer(keys.writer)))).toEqual(["FORBIDDEN"]);
+    expect(codes(await post(server.url, 'mutation { reindex(model: "other") { id } }', {}, bearer(keys.admin)))).toEqual(["BAD_USER_INPUT"]);
     expect((await post(server.url, DELETE, { id }, bearer(keys.admin))).body.data).toEqual({ deleteImage: true });
   });
 

@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
@@ -98,21 +99,30 @@ describe("the embedded Milvus Lite", () => {
 });
 
 describe("start-up checks", () => {
-  it("fails fast when the collection was built for another vector dimension, saying how to fix it", async () => {
+  // Until reindex existed, this refused to start (ConfigError). Now the catalogue keeps the model that built it
+  // and the log names both models and the reindex that moves it; tests/server/reindex.test.ts covers the case
+  // where that model is gone (searches fail with NOT_SUPPORTED naming the fix).
+  it("starts when MODEL has another vector dimension, serving the catalogue with the model that built it and saying how to move it", async () => {
     const first = await startTestServer();
-    const firstDimension = first.app.services.embedder.info.dimension;
+    const built = first.app.services.embedder.info;
     await first.close();
 
     const env = await testEnv(first.dataDir, { TEST_MODEL: "clip-tiny" });
-    const config = loadConfig(env);
-    const attempt = createApp(config);
-    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
-    const message = await attempt.catch((err: Error) => err.message);
-    expect(message).toContain(`vector dimension is ${firstDimension} there`);
-    expect(message).toContain("MILVUS_COLLECTION");
-    // It released the database again: a correctly configured server can start on it.
-    const again = await startTestServer({ dataDir: first.dataDir });
-    await again.close();
+    const lines: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void lines.push(line) });
+    const app = await createApp(loadConfig(env), { logger });
+    try {
+      const configured = app.services.embedder.info;
+      expect(configured.dimension).not.toBe(built.dimension);
+      expect(app.services.catalogues.default.model).toMatchObject({ name: built.name, dimension: built.dimension });
+      expect(app.services.catalogues.default.problem).toBeUndefined();
+      const warning = lines.map((line) => JSON.parse(line).msg as string).find((msg) => msg.includes("reindex("));
+      expect(warning).toContain(`served by the model "${built.name}"`);
+      expect(warning).toContain(`MODEL is "${configured.name}"`);
+      expect(warning).toContain(`reindex(catalogue: "default", model: "${configured.name}")`);
+    } finally {
+      await app.close();
+    }
   });
 
   it("explains invalid settings in one message naming each variable", () => {

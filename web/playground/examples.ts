@@ -58,6 +58,8 @@ function catalogueExample(imageId: string | undefined): string {
 # Other catalogues: catalogues { name images model }, createCatalogue(name: "shoes"),
 # and catalogue: "shoes" on any image or search operation.
 # Words in titles: search(text: "leopard", mode: KEYWORD) (or HYBRID, fused with the vector search).
+# Another model without re-ingesting (admin): mutation { reindex(model: "clip-vit-base-patch32") { id status } },
+# then watch the job on the Ingest progress tab; catalogues { collection model inactiveCollections warning }.
 query Catalogue($after: String) {
   stats { images dimension backend index model { name generated warning } }
   images(first: 20, after: $after, orderBy: NEWEST_FIRST) {

@@ -23,6 +23,8 @@ export const OPERATION_ROLES: Record<"query" | "mutation" | "subscription", Reco
     ingestUrls: "admin",
     createCatalogue: "admin",
     dropCatalogue: "admin",
+    reindex: "admin",
+    dropInactiveCollection: "admin",
   },
 };
 
@@ -52,6 +54,7 @@ export function operationWeight(field: string, args: Record<string, unknown>): n
     case "ingestImages":
     case "ingestFolder":
     case "ingestUrls":
+    case "reindex":
       return 10;
     default:
       return 1;

@@ -16,7 +16,8 @@ export interface IngestItemError {
 
 export interface IngestJobState {
   id: string;
-  kind: "upload" | "folder" | "urls";
+  /** reindex: the stored originals of a catalogue re-embedded into a new collection for another model. */
+  kind: "upload" | "folder" | "urls" | "reindex";
   /** What was asked for: "3 uploaded files" or the folder path. */
   source: string;
   /** The catalogue it writes to (absent in jobs recorded before catalogues: the default one). */

@@ -20,11 +20,21 @@ const MIN_PUBLISH_INTERVAL_MS = 100;
 const HEARTBEAT_MS = 500;
 
 /** One unit of work: a name for reports and a way to get its bytes and metadata. */
-interface IngestItem {
+export interface IngestItem {
   name: string;
-  /** The job's signal lets a cancel cut a slow download short. */
-  read(signal: AbortSignal): Promise<Buffer>;
+  /** The job's signal lets a cancel cut a slow download short; undefined: the item is gone, skip it. */
+  read(signal: AbortSignal): Promise<Buffer | undefined>;
   metadata(): Promise<Record<string, unknown>>;
+  /** Kept from an earlier record (reindex); otherwise now. */
+  createdAt?: Date;
+}
+
+/** What a reindex job does beyond an ingest: switch when all is in, or give the new collection up. */
+export interface ReindexHooks {
+  /** Runs once every item is in, before the job reports SUCCEEDED; a throw fails the job. */
+  complete(job: IngestJobState): Promise<void>;
+  /** Runs when the job ended any other way. */
+  abandon(): Promise<void>;
 }
 
 /** The catalogue a job writes to; the default catalogue when none is given. */
@@ -117,6 +127,21 @@ export class IngestService {
     return this.start(job, items, target);
   }
 
+  /** Re-embeds a catalogue's stored originals into the target (a new collection for another model). */
+  async startReindex(items: IngestItem[], target: IngestTarget, source: string, hooks: ReindexHooks): Promise<IngestJobState> {
+    const job = newJob(randomUUID(), "reindex", source, target.name);
+    return this.start(job, items, target, undefined, hooks);
+  }
+
+  /** Waits until no job but `except` is writing to the catalogue: a reindex switches only then, so no job's images land in the old collection. */
+  async settle(catalogue: string, except: string): Promise<void> {
+    for (;;) {
+      const others = [...this.running].filter(([id]) => id !== except && (this.store.get(id)?.catalogue ?? "default") === catalogue).map(([, run]) => run.done);
+      if (others.length === 0) return;
+      await Promise.all(others);
+    }
+  }
+
   async cancel(id: string): Promise<IngestJobState> {
     const job = this.store.get(id);
     if (!job) throw new NotFoundError("Ingest job", id);
@@ -159,18 +184,38 @@ export class IngestService {
     await Promise.all(runs.map((r) => r.done));
   }
 
-  private async start(job: IngestJobState, items: IngestItem[], target?: IngestTarget, cleanup?: () => Promise<void>): Promise<IngestJobState> {
+  private async start(
+    job: IngestJobState,
+    items: IngestItem[],
+    target?: IngestTarget,
+    cleanup?: () => Promise<void>,
+    reindex?: ReindexHooks,
+  ): Promise<IngestJobState> {
     job.total = items.length;
     this.store.add(job);
     await this.store.save(job);
     const abort = new AbortController();
     const done = this.run(job, items, abort.signal, target?.catalog ?? this.deps.catalog)
+      .then(async () => {
+        if (!reindex || job.status !== "SUCCEEDED") return;
+        // Still RUNNING for watchers until the switch is done: SUCCEEDED means searches use the new collection.
+        job.status = "RUNNING";
+        job.message = "Waiting for other ingest jobs into this catalogue, catching up with changes made meanwhile, then switching";
+        this.publish(job);
+        await reindex.complete(job);
+        job.status = "SUCCEEDED";
+        job.message = null;
+      })
       .catch((err) => {
         this.deps.logger.error({ err, jobId: job.id }, "Ingest job failed");
         job.status = "FAILED";
         job.message = err instanceof AppError ? err.message : "The job stopped on an internal error; see the server log";
       })
       .finally(async () => {
+        if (reindex && job.status !== "SUCCEEDED") {
+          await reindex.abandon().catch((err) => this.deps.logger.error({ err, jobId: job.id }, "Could not drop an unfinished reindex collection"));
+          job.message = `${job.message ?? `${job.failed} of ${job.total} images could not be re-embedded.`} The catalogue keeps its previous collection and model; run reindex again to retry.`;
+        }
         job.finishedAt = new Date().toISOString();
         updateRates(job);
         this.running.delete(job.id);
@@ -212,8 +257,8 @@ export class IngestService {
           const bytes = await item.read(signal).catch((err: NodeJS.ErrnoException) => {
             throw err instanceof AppError ? err : new BadUserInputError(`Could not read ${item.name} (${err.code ?? err.message})`);
           });
-          const prepared = await catalog.prepare(bytes, await item.metadata());
-          if (prepared.existing) job.skipped++;
+          const prepared = bytes === undefined ? undefined : await catalog.prepare(bytes, await item.metadata(), { createdAt: item.createdAt });
+          if (!prepared || prepared.existing) job.skipped++;
           else {
             await writer.add(prepared.row);
             job.succeeded++;

@@ -30,7 +30,10 @@ export class JobStore {
           job.status = "FAILED";
           job.finishedAt = new Date().toISOString();
           job.etaSeconds = 0;
-          job.message = "Interrupted by a server restart. Run the same ingest again: images already stored are skipped, so nothing is doubled.";
+          job.message =
+            job.kind === "reindex"
+              ? "Interrupted by a server restart before the switch: the catalogue kept its previous collection. Its unfinished new one is listed in Catalogue.inactiveCollections (dropInactiveCollection drops it); run reindex again."
+              : "Interrupted by a server restart. Run the same ingest again: images already stored are skipped, so nothing is doubled.";
           await this.save(job);
         }
         this.jobs.set(job.id, job);

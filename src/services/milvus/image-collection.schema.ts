@@ -126,8 +126,13 @@ async function checkSchema(connection: MilvusConnection, spec: ImageCollectionSp
   return {
     legacyContentHash: actual.has("content_hash"),
     keywords: actual.has(KEYWORDS_FIELD) && actual.has(KEYWORDS_SPARSE_FIELD),
-    model: /; model (.+)$/.exec(described.schema.description ?? "")?.[1] ?? "",
+    model: modelOf(described.schema.description ?? ""),
   };
+}
+
+/** The model a collection's description names ("" when it names none). */
+export function modelOf(description: string): string {
+  return /; model (.+)$/.exec(description)?.[1] ?? "";
 }
 
 async function ensureKeywordIndex(connection: MilvusConnection, spec: ImageCollectionSpec, options: CallOptions): Promise<void> {
