@@ -108,7 +108,7 @@ export class MilvusConnection {
   }
 
   private newClient(address: string): MilvusClient {
-    return new MilvusClient({
+    const client = new MilvusClient({
       address,
       token: this.config.token,
       timeout: this.config.requestTimeoutMs,
@@ -116,6 +116,11 @@ export class MilvusConnection {
       logLevel: "error",
       ...(this.backend === "milvus-lite" ? { channelOptions: LITE_CHANNEL_OPTIONS } : {}),
     });
+    // The SDK starts a handshake in its constructor and leaves the promise unobserved until a request awaits
+    // it: a client made just before Milvus goes away (a restart, a shutdown) would crash the process with an
+    // unhandled rejection. Requests still await the same promise and see the failure.
+    client.connectPromise.catch(() => undefined);
+    return client;
   }
 
   private resetOutage(): void {
