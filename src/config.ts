@@ -286,7 +286,8 @@ export function loadConfig(env: Env = process.env): Config {
       publicUrl,
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-      playground: e.GRAPHQL_PLAYGROUND ?? e.NODE_ENV !== "production",
+      // A playground on your own machine is what a first run wants; one reachable from others shows nothing unasked.
+      playground: e.GRAPHQL_PLAYGROUND ?? (e.NODE_ENV !== "production" || isLoopbackHost(e.HOST)),
       allowedHosts: [...e.ALLOWED_HOSTS.map((h) => h.toLowerCase()), ...(publicUrl ? [new URL(publicUrl).hostname.replace(/^\[|\]$/g, "").toLowerCase()] : [])],
       corsOrigins: e.CORS_ORIGINS.map((o) => o.replace(/\/+$/, "")),
     },

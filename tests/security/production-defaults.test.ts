@@ -12,12 +12,15 @@ const INTROSPECTION = "{ __schema { queryType { name } } }";
 describe("production defaults", () => {
   it("is production when NODE_ENV is unset", () => {
     expect(loadConfig({}).env).toBe("production");
-    expect(loadConfig({}).http.playground).toBe(false);
-    expect(loadConfig({ NODE_ENV: "development" }).http.playground).toBe(true);
+    // The playground is there for a first run on loopback, and off once the server is reachable from other machines.
+    expect(loadConfig({}).http.playground).toBe(true);
+    expect(loadConfig({ HOST: "0.0.0.0", ALLOW_ANONYMOUS: "true" }).http.playground).toBe(false);
+    expect(loadConfig({ HOST: "0.0.0.0", ALLOW_ANONYMOUS: "true", GRAPHQL_PLAYGROUND: "true" }).http.playground).toBe(true);
+    expect(loadConfig({ NODE_ENV: "development", HOST: "0.0.0.0", ALLOW_ANONYMOUS: "true" }).http.playground).toBe(true);
   });
 
-  it("in production: no stack traces, no introspection over HTTP or graphql-ws, no GraphiQL page", async () => {
-    const server = await startTestServer({ env: { NODE_ENV: "production" } });
+  it("in production with the playground off (a server others can reach): no stack traces, no introspection over HTTP or graphql-ws, no GraphiQL page", async () => {
+    const server = await startTestServer({ env: { NODE_ENV: "production", GRAPHQL_PLAYGROUND: "false" } });
     const notFound = await post(server.url, "{ image(id: 12) { id } }");
     expect(JSON.stringify(notFound.body)).not.toContain("stacktrace");
     const bad = await post(server.url, "{ nope }");
