@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import getPort from "get-port";
-import { MilvusClient } from "@zilliz/milvus2-sdk-node";
+import { openMilvusClient } from "../../src/services/milvus/milvus-client.js";
 import { afterAll } from "vitest";
 import { tempDir } from "./server.js";
 
@@ -45,7 +45,7 @@ export async function startMilvusServer(): Promise<MilvusServer> {
     },
   };
   running.push(server);
-  const client = new MilvusClient({ address: `127.0.0.1:${port}`, timeout: 2000, logLevel: "error" });
+  const client = openMilvusClient({ address: `127.0.0.1:${port}`, timeout: 2000, logLevel: "error" });
   try {
     for (const deadline = Date.now() + 60_000; ; ) {
       if (child.exitCode !== null) throw new Error(`Milvus exited during start-up: ${stderr}`);

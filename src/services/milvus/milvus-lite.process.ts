@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import getPort from "get-port";
-import { MilvusClient } from "@zilliz/milvus2-sdk-node";
+import { openMilvusClient } from "./milvus-client.js";
 import { ConfigError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { DbFileLock, isAlive } from "../db-file-lock.js";
@@ -174,7 +174,7 @@ function locateBinary(): { binPath: string; libDir: string } {
 export const LITE_CHANNEL_OPTIONS = { "grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": 0 };
 
 async function waitUntilAnswering(address: string, deadline: number): Promise<void> {
-  const client = new MilvusClient({ address, timeout: 2000, logLevel: "error", channelOptions: LITE_CHANNEL_OPTIONS });
+  const client = openMilvusClient({ address, timeout: 2000, logLevel: "error", channelOptions: LITE_CHANNEL_OPTIONS });
   try {
     for (;;) {
       try {

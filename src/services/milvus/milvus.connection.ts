@@ -1,6 +1,7 @@
 // One connection to Milvus (embedded Lite or a server). Every call checks the returned status, and a Milvus
 // that is down or restarting fails requests fast with UPSTREAM_UNAVAILABLE.
-import { MilvusClient } from "@zilliz/milvus2-sdk-node";
+import type { MilvusClient } from "@zilliz/milvus2-sdk-node";
+import { openMilvusClient } from "./milvus-client.js";
 import type { Config } from "../../config.js";
 import { UpstreamUnavailableError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
@@ -108,7 +109,7 @@ export class MilvusConnection {
   }
 
   private newClient(address: string): MilvusClient {
-    const client = new MilvusClient({
+    return openMilvusClient({
       address,
       token: this.config.token,
       timeout: this.config.requestTimeoutMs,
@@ -116,11 +117,6 @@ export class MilvusConnection {
       logLevel: "error",
       ...(this.backend === "milvus-lite" ? { channelOptions: LITE_CHANNEL_OPTIONS } : {}),
     });
-    // The SDK starts a handshake in its constructor and leaves the promise unobserved until a request awaits
-    // it: a client made just before Milvus goes away (a restart, a shutdown) would crash the process with an
-    // unhandled rejection. Requests still await the same promise and see the failure.
-    client.connectPromise.catch(() => undefined);
-    return client;
   }
 
   private resetOutage(): void {
