@@ -1,13 +1,10 @@
 // Keyword (BM25) and hybrid search on Milvus Lite: words in the metadata found by Milvus's own BM25
 // function, fused with the vector results by reciprocal rank fusion; NOT_SUPPORTED where the collection
 // has no keyword index.
-import { DataType } from "@zilliz/milvus2-sdk-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/logger.js";
-import { MilvusConnection } from "../../src/services/milvus/milvus.connection.js";
 import { makeJpeg } from "../support/images.js";
-import { startTestServer, tempDir, testEnv, type TestServer } from "../support/server.js";
+import { dataDirWithOldCollection } from "../support/old-collection.js";
+import { startTestServer, type TestServer } from "../support/server.js";
 
 const ADD = `mutation ($file: Upload!, $metadata: JSONObject) { addImage(file: $file, metadata: $metadata) { image { id } } }`;
 const SEARCH = `query ($text: String!, $mode: SearchMode, $limit: Int, $filter: SearchFilter) {
@@ -95,35 +92,8 @@ describe("search(mode: HYBRID) and searchComposed(keywords)", () => {
 
 describe("a collection without a keyword index", () => {
   it("answers keyword and hybrid searches with NOT_SUPPORTED, and vector search as before", async () => {
-    const dataDir = await tempDir();
-    const config = loadConfig(await testEnv(dataDir));
-    const first = await startTestServer({ dataDir });
-    const dimension = first.app.services.embedder.info.dimension;
-    await first.close();
     // The collection as releases before keyword search made it.
-    const connection = await MilvusConnection.open(config.milvus, createLogger(config));
-    try {
-      const name = config.milvus.collection;
-      await connection.call("dropCollection", (c) => c.dropCollection({ collection_name: name }));
-      await connection.call("createCollection", (c) =>
-        c.createCollection({
-          collection_name: name,
-          fields: [
-            { name: "id", data_type: DataType.VarChar, is_primary_key: true, max_length: 64 },
-            { name: "vector", data_type: DataType.FloatVector, dim: dimension },
-            { name: "storage_key", data_type: DataType.VarChar, max_length: 512 },
-            { name: "width", data_type: DataType.Int32 },
-            { name: "height", data_type: DataType.Int32 },
-            { name: "format", data_type: DataType.VarChar, max_length: 16 },
-            { name: "bytes", data_type: DataType.Int64 },
-            { name: "metadata", data_type: DataType.JSON },
-            { name: "created_at", data_type: DataType.Int64 },
-          ],
-        }),
-      );
-    } finally {
-      await connection.close();
-    }
+    const dataDir = await dataDirWithOldCollection({ contentHash: false });
     const old = await startTestServer({ dataDir });
     try {
       await old.upload(ADD, { metadata: { title: "Leopard case" } }, { file: { bytes: await makeJpeg(1), name: "1.jpg", type: "image/jpeg" } });

@@ -1,12 +1,9 @@
 // The Milvus image collection across versions and under concurrency: collections made by earlier
 // releases (with a content_hash column) keep working, and concurrent lookups each get their own answer.
-import { DataType } from "@zilliz/milvus2-sdk-node";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/logger.js";
-import { MilvusConnection } from "../../src/services/milvus/milvus.connection.js";
 import { makeJpeg } from "../support/images.js";
-import { startTestServer, tempDir, testEnv } from "../support/server.js";
+import { dataDirWithOldCollection } from "../support/old-collection.js";
+import { startTestServer } from "../support/server.js";
 
 const ADD = /* GraphQL */ `
   mutation Add($file: Upload!, $metadata: JSONObject) {
@@ -16,37 +13,8 @@ const ADD = /* GraphQL */ `
 
 describe("a collection made by an earlier release", () => {
   it("still takes new images, finds them and lists them", async () => {
-    const dataDir = await tempDir();
-    const config = loadConfig(await testEnv(dataDir));
-    const first = await startTestServer({ dataDir });
-    const dimension = first.app.services.embedder.info.dimension;
-    await first.close();
-
-    // Recreate the collection the way releases before the vector-store split did: with content_hash.
-    const connection = await MilvusConnection.open(config.milvus, createLogger(config));
-    try {
-      const name = config.milvus.collection;
-      await connection.call("dropCollection", (c) => c.dropCollection({ collection_name: name }));
-      await connection.call("createCollection", (c) =>
-        c.createCollection({
-          collection_name: name,
-          fields: [
-            { name: "id", data_type: DataType.VarChar, is_primary_key: true, max_length: 64 },
-            { name: "vector", data_type: DataType.FloatVector, dim: dimension },
-            { name: "content_hash", data_type: DataType.VarChar, max_length: 64 },
-            { name: "storage_key", data_type: DataType.VarChar, max_length: 512 },
-            { name: "width", data_type: DataType.Int32 },
-            { name: "height", data_type: DataType.Int32 },
-            { name: "format", data_type: DataType.VarChar, max_length: 16 },
-            { name: "bytes", data_type: DataType.Int64 },
-            { name: "metadata", data_type: DataType.JSON },
-            { name: "created_at", data_type: DataType.Int64 },
-          ],
-        }),
-      );
-    } finally {
-      await connection.close();
-    }
+    // The collection as releases before the vector-store split made it: with content_hash.
+    const dataDir = await dataDirWithOldCollection({ contentHash: true });
 
     const server = await startTestServer({ dataDir });
     const bytes = await makeJpeg(3);
