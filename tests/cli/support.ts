@@ -15,23 +15,8 @@ export interface CliRun {
 
 /** `mmrag ...args`; the environment is this process's without MMRAG_URL, plus `env`. */
 export function runCli(args: string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliRun> {
-  const started = Date.now();
-  const env: Record<string, string | undefined> = { ...process.env, MMRAG_URL: undefined, NO_COLOR: "1", ...options.env };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  // The repository root as cwd: tsx reads tsconfig.json there (type-graphql needs its legacy decorators).
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+  // The repository root as cwd (runCommand's): tsx reads tsconfig.json there (type-graphql needs its legacy decorators).
+  return runCommand(process.execPath, ["--import", "tsx", MAIN, ...args], options);
 }
 
 /** `mmrag ...args` as a child process the test can signal (Ctrl-C) once `ready` matches its stderr. */
