@@ -384,7 +384,8 @@ describe("the web demo", () => {
     await expect.poll(() => page.textContent("#catalogue-count")).toBe("0 images");
     await expect.poll(() => page.textContent("#server-status")).toMatch(/^0 images · /);
     await page.reload();
-    expect(await page.inputValue("#catalogue-switch")).toBe("shoes");
+    // The options arrive with the catalogues query after load: wait for them, not just the element.
+    await expect.poll(() => page.inputValue("#catalogue-switch")).toBe("shoes");
     await page.selectOption("#catalogue-switch", "default");
     await expect.poll(() => page.textContent("#catalogue-count")).toMatch(/^[1-9]\d* images$/);
   });
