@@ -71,6 +71,7 @@ const envSchema = z.object({
   HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
   EMBED_MAX_BATCH: int(1, 256).default(8),
   EMBED_MAX_WAIT_MS: int(0, 1000).default(4),
+  EMBED_MAX_BATCH_TOKENS: int(1, 1_000_000).default(512),
   EMBED_QUERY_CACHE_SIZE: int(0, 100_000).default(256),
   ORT_INTRA_OP_THREADS: int(0, 256).default(0),
   ORT_INTER_OP_THREADS: int(0, 256).default(0),
@@ -174,6 +175,8 @@ export interface Config {
     hfEndpoint: string;
     maxBatch: number;
     maxWaitMs: number;
+    /** Padded tokens per model run (rows × longest row); a row longer than this runs alone. */
+    maxBatchTokens: number;
     /** Query embeddings the search service remembers (LRU); 0 = off. */
     queryCacheSize: number;
     intraOpThreads: number;
@@ -323,6 +326,7 @@ export function loadConfig(env: Env = process.env): Config {
       hfEndpoint: e.HF_ENDPOINT.replace(/\/+$/, ""),
       maxBatch: e.EMBED_MAX_BATCH,
       maxWaitMs: e.EMBED_MAX_WAIT_MS,
+      maxBatchTokens: e.EMBED_MAX_BATCH_TOKENS,
       queryCacheSize: e.EMBED_QUERY_CACHE_SIZE,
       intraOpThreads: e.ORT_INTRA_OP_THREADS,
       interOpThreads: e.ORT_INTER_OP_THREADS,

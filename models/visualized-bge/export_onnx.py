@@ -155,7 +155,7 @@ def export(model, out, tokenizer_source, quantize=False):
 
     files = {"composed": {"path": "composed.onnx"}, "text": {"path": "text.onnx"}, "tokenizer": {"path": "tokenizer.json"}}
     if quantize:
-        # quantize.py's settings (per-channel int8 weights, MatMul only); mmrag runs these graphs row by row.
+        # quantize.py's rewrite (per-channel int8 weights, per-token activations, MatMul only): these graphs batch.
         sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
         from quantize import quantize_graph
 

@@ -2,6 +2,7 @@
 // tests check shapes, determinism, wiring and batching, never retrieval quality).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddingService } from "../../src/services/embedding/index.js";
+import type { VisualizedBgeEmbedder } from "../../src/services/embedding/visualized-bge.embedder.js";
 import type { DecodedImage } from "../../src/services/image-decode.js";
 import { decoded, makeJpeg, makePng } from "../support/images.js";
 import { dot, maxAbsDiff, openGenerated, runsOf } from "./support.js";
@@ -126,6 +127,22 @@ describe("limits and options", () => {
       const sum = image.map((v, i) => v + text[i]);
       const norm = Math.hypot(...sum);
       expect(maxAbsDiff(half, sum.map((v) => v / norm))).toBeLessThan(1e-6);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("keeps a run within EMBED_MAX_BATCH_TOKENS: image rows (196 tokens + text) two at a time, short texts together", async () => {
+    const service = await openGenerated("vbge-tiny", { EMBED_MAX_BATCH: "8", EMBED_MAX_WAIT_MS: "50", EMBED_MAX_BATCH_TOKENS: "512" });
+    try {
+      const embedder = service as unknown as VisualizedBgeEmbedder;
+      const imgs = await Promise.all([1, 2, 3, 4, 5, 6].map(async (seed) => decoded(await makeJpeg(seed, 96, 72))));
+      const alone = [];
+      for (const img of imgs) alone.push(await service.embedImage(img));
+      const [together] = await Promise.all([Promise.all(imgs.map((img) => service.embedImage(img))), Promise.all(["a", "red", "bag", "of", "shoes", "now"].map((t) => service.embedText(t)))]);
+      expect(embedder.composed.batcher.stats.largestBatch).toBe(2);
+      expect(embedder.text.batcher.stats.largestBatch).toBe(6);
+      for (let i = 0; i < imgs.length; i++) expect(maxAbsDiff(together[i], alone[i])).toBeLessThan(1e-4);
     } finally {
       await service.close();
     }

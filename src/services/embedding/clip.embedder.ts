@@ -40,7 +40,7 @@ export class ClipEmbedder implements LoadedEmbedder {
         [textSpec.inputs.inputIds!]: int64Tensor(items, manifest.text.padId),
         ...(inputNames.includes(mask) ? { [mask]: maskTensor(items) } : {}),
       };
-    });
+    }, (ids) => ids.length);
   }
 
   async warmUp(): Promise<void> {

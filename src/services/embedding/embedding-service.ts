@@ -44,6 +44,7 @@ export interface ModelRuntime {
   options: RuntimeOptions;
   maxBatch: number;
   maxWaitMs: number;
+  maxBatchTokens: number;
   /** Absolute path of each file role present on disk. */
   files: Record<string, string>;
   /** The thread that holds this model's sessions (and computes image inputs). */

@@ -34,6 +34,7 @@ export function graphOptions(runtime: ModelRuntime, manifest: ModelManifest, spe
     worker: runtime.worker,
     maxBatch: runtime.maxBatch,
     maxWaitMs: runtime.maxWaitMs,
+    maxTokens: runtime.maxBatchTokens,
   };
 }
 
@@ -46,8 +47,10 @@ export class GraphRunner<I> {
     private readonly options: GraphRunnerOptions,
     /** Builds the feeds for a batch; `inputNames` lets optional inputs (CLIP's attention_mask) follow the graph. */
     private readonly feeds: (items: I[], inputNames: readonly string[]) => Record<string, TensorData>,
+    /** An item's row length in tokens (see BatcherOptions.maxTokens); without it, batches are counted in items only. */
+    tokens?: (item: I) => number,
   ) {
-    this.batcher = new DynamicBatcher((items) => this.runBatch(items), options);
+    this.batcher = new DynamicBatcher((items) => this.runBatch(items), options, tokens);
   }
 
   session(): Promise<WorkerSession> {

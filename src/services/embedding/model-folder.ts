@@ -105,6 +105,7 @@ export async function openModelFolder(
     options: { intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads, graphOptimization: config.graphOptimization },
     maxBatch: config.maxBatch,
     maxWaitMs: config.maxWaitMs,
+    maxBatchTokens: config.maxBatchTokens,
     files,
     worker: new OnnxWorker(),
   };

@@ -32,15 +32,17 @@ export class VisualizedBgeEmbedder implements LoadedEmbedder {
     const textSpec = manifest.graphs.text;
     const size = manifest.image.size;
     const pad = manifest.text.padId;
+    // Visualized-BGE's EVA-CLIP towers are /16 patch ViTs; model.json says so where it knows.
+    const imageTokens = manifest.imageTokens ?? (size / 16) ** 2;
     this.composed = new GraphRunner(graphOptions(runtime, manifest, composedSpec, standardContract(manifest, composedSpec)), (items) => ({
       [composedSpec.inputs.pixelValues!]: pixelTensor(items.map((i) => i.pixels), size),
       [composedSpec.inputs.inputIds!]: int64Tensor(items.map((i) => i.ids), pad),
       [composedSpec.inputs.attentionMask!]: maskTensor(items.map((i) => i.ids)),
-    }));
+    }), (item) => imageTokens + item.ids.length);
     this.text = new GraphRunner(graphOptions(runtime, manifest, textSpec, standardContract(manifest, textSpec)), (items) => ({
       [textSpec.inputs.inputIds!]: int64Tensor(items, pad),
       [textSpec.inputs.attentionMask!]: maskTensor(items),
-    }));
+    }), (ids) => ids.length);
   }
 
   async warmUp(): Promise<void> {
