@@ -109,11 +109,17 @@ describe("GET /metrics", () => {
 
       const url = `http://127.0.0.1:${(host.address() as AddressInfo).port}/slow.jpg`;
       const job = await server.graphql(`mutation { ingestUrls(urls: ["${url}"]) { id } }`);
-      const progress = results(`subscription Progress($jobId: ID!) { ingestProgress(jobId: $jobId) { status } }`, { jobId: job.data!.ingestUrls.id });
-      expect((await progress.next()).value.data.ingestProgress.status).toMatch(/QUEUED|RUNNING/);
+      const subscribe = (name: string) => results(`subscription ${name}($jobId: ID!) { ingestProgress(jobId: $jobId) { status } }`, { jobId: job.data!.ingestUrls.id });
+      const [progress, leaving] = [subscribe("Progress"), subscribe("LeavesEarly")];
+      for (const stream of [progress, leaving]) expect((await stream.next()).value.data.ingestProgress.status).toMatch(/QUEUED|RUNNING/);
       const streaming = await scrape();
       expect(streaming.value("mmrag_graphql_ws_connections")).toBe(1);
-      expect(streaming.value("mmrag_graphql_ws_subscriptions")).toBe(1);
+      expect(streaming.value("mmrag_graphql_ws_subscriptions")).toBe(2);
+      // A client that stops listening ends its subscription on the server.
+      await leaving.return!();
+      const ended = 'mmrag_graphql_operation_duration_seconds_count{operation="LeavesEarly",type="subscription",outcome="ok",transport="ws"}';
+      for (let i = 0; i < 100 && (await scrape()).value(ended) !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await scrape()).value("mmrag_graphql_ws_subscriptions")).toBe(1);
       release();
       const statuses: string[] = [];
       for await (const event of progress) statuses.push(event.data.ingestProgress.status);
