@@ -39,6 +39,8 @@ end
 return 0
 `;
 
+const SET_IF_PRESENT = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end`;
+
 export class JobRecords {
   constructor(private readonly redis: Redis) {}
 
@@ -96,6 +98,16 @@ export class JobRecords {
   /** Indexes of the items whose outcome is already recorded (a retried chunk skips them). */
   async recorded(id: string): Promise<Set<number>> {
     return new Set((await this.redis.hkeys(`${this.key(id)}:items`)).map(Number));
+  }
+
+  /** Which API key started the job: a field of its record, so it lives exactly as long. Ignored once the record is gone. */
+  async setOwner(id: string, keyName: string): Promise<void> {
+    await this.redis.eval(SET_IF_PRESENT, 1, this.key(id), "owner", keyName);
+  }
+
+  async owner(id: string): Promise<string | undefined> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    return (await this.redis.hget(this.key(id), "owner")) ?? undefined;
   }
 
   async requestCancel(id: string): Promise<void> {
