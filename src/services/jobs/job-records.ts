@@ -98,6 +98,11 @@ export class JobRecords {
     return new Set((await this.redis.hkeys(`${this.key(id)}:items`)).map(Number));
   }
 
+  /** Sets the message a running job shows (a reindex between its last image and its switch). */
+  async note(id: string, message: string): Promise<void> {
+    await this.redis.hset(this.key(id), "message", message);
+  }
+
   async requestCancel(id: string): Promise<void> {
     await this.redis.hset(this.key(id), "cancel", "1");
   }
