@@ -66,10 +66,12 @@ export class ReindexService {
   }
 
   /** For the worker that finished a queued reindex's last chunk: catch up and switch every process. */
-  async complete(catalogue: string, jobId: string): Promise<void> {
+  async complete(catalogue: string, jobId: string, collection: string): Promise<void> {
     const building = await this.deps.catalogues.building(catalogue);
-    if (building?.jobId !== jobId) throw new Error(`The collection reindex job ${jobId} was building for "${catalogue}" is gone`);
-    await this.switchTo(catalogue, building.services);
+    if (building?.jobId === jobId) return this.switchTo(catalogue, building.services);
+    // A worker that died after switching, before it recorded the job's end: done already.
+    if ((await this.deps.catalogues.get(catalogue)).collection.name === collection) return;
+    throw new Error(`The collection "${collection}" that reindex job ${jobId} was building for "${catalogue}" is gone`);
   }
 
   /** For the worker that finished a queued reindex that did not succeed: its collection is dropped. */

@@ -5,6 +5,8 @@
 // different dimensions (vbge-tiny: 64, clip-tiny: 48) stand in for the demo model and CLIP.
 import fs from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { makeJpeg } from "../support/images.js";
 import { startMilvusServer, type MilvusServer } from "../support/milvus-server.js";
@@ -101,6 +103,33 @@ it("reindexes on the worker: started on replica A, followed on replica B, then b
   expect(ingested.events.at(-1)!.ingestProgress).toMatchObject({ status: "SUCCEEDED", succeeded: 1 });
   for (const api of [apiA, apiB]) expect((await graphql(api, STATS)).data!.stats).toMatchObject({ images: 5, collection: after.collection, model: { name: clip } });
 }, 240_000);
+
+it("cancels on replica B a reindex started on replica A: the catalogue keeps its collection on both, the new one is dropped", async () => {
+  const catalogues = `{ catalogues { name collection inactiveCollections model } }`;
+  const before = (await graphql(apiA, catalogues)).data!.catalogues;
+  // The worker is paused, so the cancel is sure to come before any image is re-embedded.
+  worker.child.kill("SIGSTOP");
+  let resumed = false;
+  try {
+    const started = await graphql(apiA, REINDEX, { model: vbge });
+    expect(started.errors).toBeUndefined();
+    const jobId = started.data!.reindex.id;
+    const cancelled = graphql(apiB, `mutation ($id: ID!) { cancelIngestJob(id: $id) { status message } }`, { id: jobId });
+    const redisClient = new Redis(redis.url);
+    while ((await redisClient.hget(`mmrag:job:${jobId}`, "cancel")) !== "1") await sleep(20);
+    redisClient.disconnect();
+    worker.child.kill("SIGCONT");
+    resumed = true;
+    const res = await cancelled;
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.cancelIngestJob.status).toBe("CANCELLED");
+    expect(res.data!.cancelIngestJob.message).toContain("keeps its previous collection");
+  } finally {
+    if (!resumed) worker.child.kill("SIGCONT");
+  }
+  for (const api of [apiA, apiB]) expect((await graphql(api, catalogues)).data!.catalogues).toEqual(before);
+  expect((await graphql(apiB, STATS)).data!.stats).toMatchObject({ images: 5, model: { name: clip } });
+}, 120_000);
 
 it("a catalogue created on one replica is used on the other; dropped there, it is gone on the first at once", async () => {
   expect((await graphql(apiA, `mutation { createCatalogue(name: "shoes") { name } }`)).errors).toBeUndefined();

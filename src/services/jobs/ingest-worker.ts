@@ -34,7 +34,7 @@ export class IngestWorker {
       staging: BlobStore;
       logger: Logger;
       /** What finishes a reindex: catch up and switch, or drop its collection. */
-      reindex?: { complete(catalogue: string, jobId: string): Promise<void>; abandon(catalogue: string, jobId: string): Promise<void> };
+      reindex?: { complete(catalogue: string, jobId: string, collection: string): Promise<void>; abandon(catalogue: string, jobId: string): Promise<void> };
     },
   ) {
     this.redis = connectRedis(redisConfig.url, "worker", deps.logger);
@@ -73,7 +73,7 @@ export class IngestWorker {
     if (todo.length < items.length) logger.info({ skipped: items.length - todo.length }, "Resuming a chunk another worker left unfinished");
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
-      await this.runItems(jobId, await this.deps.catalogOf(catalogue ?? "default", collection), todo, logger);
+      if (todo.length > 0) await this.runItems(jobId, await this.deps.catalogOf(catalogue ?? "default", collection), todo, logger);
     } catch (err) {
       // Milvus or storage down: retry the chunk later, unless this was its last attempt.
       if (!lastAttempt) throw err;
@@ -82,7 +82,10 @@ export class IngestWorker {
       await this.records.record(jobId, left.map((item) => ({ index: item.index, outcome: "failed", error: { item: item.name, ...error } })));
     }
     const last = await this.records.record(jobId, [], { index: chunk, count: chunks });
-    if (last) await this.finish(jobId, catalogue ?? "default", logger);
+    // A chunk back after its worker died may have been the one finishing the job (for a reindex: catching up
+    // and switching); nobody else will, so this worker finishes it. Doing it twice changes nothing.
+    const orphaned = !last && job.attemptsStarted > 1 && (await this.records.finishingStopped(jobId));
+    if (last || orphaned) await this.finish(jobId, { catalogue: catalogue ?? "default", collection }, logger);
     else await this.publish(jobId, true);
   }
 
@@ -133,12 +136,12 @@ export class IngestWorker {
   }
 
   /** The worker that completed the last chunk writes the final state, removes the staged uploads and tells every replica. */
-  private async finish(jobId: string, catalogue: string, logger: Logger): Promise<void> {
+  private async finish(jobId: string, target: { catalogue: string; collection?: string }, logger: Logger): Promise<void> {
     const job = (await this.records.get(jobId))!;
     const cancelled = await this.records.cancelRequested(jobId);
     job.status = finalStatus(job, cancelled && job.processed < job.total);
     if (job.status === "CANCELLED") job.message = `Cancelled after ${job.processed} of ${job.total} items; run it again to finish, stored images are skipped.`;
-    if (job.kind === "reindex") await this.finishReindex(job, catalogue, logger);
+    if (job.kind === "reindex") await this.finishReindex(job, target.catalogue, target.collection!, logger);
     job.finishedAt = new Date().toISOString();
     await this.records.finish(job);
     for await (const { key } of this.deps.staging.list(`staging/${jobId}/`)) await this.deps.staging.delete(key);
@@ -147,14 +150,14 @@ export class IngestWorker {
   }
 
   /** Still RUNNING for watchers until the switch is done: SUCCEEDED means every process searches the new collection. */
-  private async finishReindex(job: IngestJobState, catalogue: string, logger: Logger): Promise<void> {
+  private async finishReindex(job: IngestJobState, catalogue: string, collection: string, logger: Logger): Promise<void> {
     const { reindex } = this.deps;
     if (!reindex) throw new Error("This worker was built without reindex");
     if (job.status === "SUCCEEDED") {
       try {
         await this.records.note(job.id, "Catching up with changes made meanwhile, then switching");
         await this.publish(job.id, true);
-        await reindex.complete(catalogue, job.id);
+        await reindex.complete(catalogue, job.id, collection);
         job.message = null;
         return;
       } catch (err) {
