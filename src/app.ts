@@ -150,11 +150,18 @@ async function closeServices(services: Services): Promise<void> {
 export async function createApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
   // Before anything starts: a broken key file should stop the server, not the first request.
-  const access = new Access(config.auth);
+  // With Redis, rate budgets and job owners are shared by every replica (a worker serves no GraphQL: no need).
+  const access = new Access(config.auth, { redisUrl: config.role === "worker" ? undefined : config.redis?.url, logger });
   if (access.keys && access.keys.size === 0) {
     logger.warn(`API_KEYS_FILE (${config.auth.apiKeysFile}) holds no keys yet: every request is refused until \`mmrag keys add\``);
   }
-  const services = await createServices(config, logger);
+  let services: Services;
+  try {
+    services = await createServices(config, logger);
+  } catch (err) {
+    access.close();
+    throw err;
+  }
   const { catalogues, ingest, vectors, reranker } = services;
   let server;
   try {
@@ -170,6 +177,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     server = await createHttpServer({ config, logger, schema, access, services });
   } catch (err) {
     await closeServices(services);
+    access.close();
     throw err;
   }
   const { httpServer } = server;
@@ -204,6 +212,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         await server.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await closeServices(services);
+        access.close();
       })();
       return closing;
     },

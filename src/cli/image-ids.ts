@@ -19,8 +19,8 @@ export class UnknownImageError extends Error {
   }
 }
 
-/** The full id for a full id or a unique prefix of at least 4 hex digits. */
-export async function resolveImageId(client: MmragClient, given: string): Promise<string> {
+/** The full id for a full id or a unique prefix of at least 4 hex digits, in the catalogue given (default "default"). */
+export async function resolveImageId(client: MmragClient, given: string, catalogue?: string): Promise<string> {
   const wanted = given.trim().toLowerCase();
   if (FULL_ID.test(wanted)) return wanted;
   if (!PREFIX.test(wanted)) throw new UsageError(`"${given}" is not an image id: give its first 4 or more hex digits, or all 64`);
@@ -28,7 +28,7 @@ export async function resolveImageId(client: MmragClient, given: string): Promis
   let after: string | undefined;
   // The catalogue has no prefix lookup, so the ids are read a page at a time (ids only matter here).
   do {
-    const page = await client.images({ first: 1000, after });
+    const page = await client.images({ first: 1000, after, catalogue });
     for (const image of page.nodes) if (image.id.startsWith(wanted)) matches.push(image.id);
     after = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined;
   } while (after && matches.length < 2);

@@ -10,6 +10,7 @@ import { jobProgressBar } from "./progress-bar.js";
 export interface IngestOptions {
   recursive: boolean;
   pattern?: string;
+  catalogue?: string;
   server?: string;
   json?: boolean;
 }
@@ -23,7 +24,7 @@ export async function ingestCommand(folder: string, options: IngestOptions, env:
   // In-process, the person at the terminal owns the folder: it is the one root this run may read.
   const connectionEnv = options.server ? env : { ...env, INGEST_ROOTS: absolute, LOG_LEVEL: env.LOG_LEVEL ?? "error" };
   const { final, warning } = await withConnection(options.server, connectionEnv, async ({ client }) => {
-    const job = await client.ingestFolder({ path: absolute, recursive: options.recursive, pattern: options.pattern });
+    const job = await client.ingestFolder({ path: absolute, recursive: options.recursive, pattern: options.pattern, catalogue: options.catalogue });
     const bar = options.json ? undefined : jobProgressBar(`Ingesting ${folder} (job ${job.id})`);
     const stopWatching = onCtrlC(async (again) => {
       if (options.server) {
@@ -47,7 +48,7 @@ export async function ingestCommand(folder: string, options: IngestOptions, env:
         bar?.update(state);
       }
       // Said once, in words, after the summary (a generated demo model's results mean nothing).
-      return { final: last, warning: options.json ? null : (await client.stats()).model.warning };
+      return { final: last, warning: options.json ? null : (await client.stats({ catalogue: options.catalogue })).model.warning };
     } finally {
       stopWatching();
       bar?.stop();

@@ -5,16 +5,28 @@ import type { Env } from "../config.js";
 import { withConnection } from "./connect.js";
 import { table } from "./format.js";
 
+/** The most jobs the server lists at once. */
+const MAX_JOBS = 500;
+
 export interface JobsOptions {
   limit?: number;
+  /** Only jobs into this catalogue. */
+  catalogue?: string;
   server?: string;
   json?: boolean;
 }
 
 export async function jobsListCommand(options: JobsOptions, env: Env): Promise<number> {
-  const jobs = await withConnection(options.server, env, ({ client }) => client.ingestJobs({ limit: options.limit }));
+  const { catalogue } = options;
+  const jobs = await withConnection(options.server, env, async ({ client }) => {
+    if (!catalogue) return client.ingestJobs({ limit: options.limit });
+    // The server lists every catalogue's jobs together: keep this one's of the most recent ones. Asking for
+    // its stats too makes an unknown name the server's NOT_FOUND rather than an empty list.
+    const [all] = await Promise.all([client.ingestJobs({ limit: MAX_JOBS }), client.stats({ catalogue })]);
+    return all.filter((job) => job.catalogue === catalogue).slice(0, options.limit);
+  });
   if (options.json) console.log(JSON.stringify(jobs, null, 2));
-  else if (jobs.length === 0) console.log("No ingest jobs.");
+  else if (jobs.length === 0) console.log(catalogue ? `No ingest jobs into the catalogue "${catalogue}".` : "No ingest jobs.");
   else
     console.log(
       table(jobs, [

@@ -8,9 +8,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { loadConfig } from "../config.js";
 import { REPO_ROOT } from "../model-tooling/repo-paths.js";
 import { serve } from "../serve.js";
+import { cataloguesCommand, type CataloguesOptions } from "./catalogues.command.js";
 import { demoCommand, type DemoOptions } from "./demo.command.js";
-import { ingestCommand } from "./ingest.command.js";
-import { jobsCancelCommand, jobsListCommand } from "./jobs.command.js";
+import { ingestCommand, type IngestOptions } from "./ingest.command.js";
+import { jobsCancelCommand, jobsListCommand, type JobsOptions } from "./jobs.command.js";
 import { keysCommand, withApiKeyOption } from "./keys.command.js";
 import { modelsGenerateCommand, modelsListCommand, modelsPullCommand, modelsVerifyCommand } from "./models.command.js";
 import { EXIT_USAGE, reportError } from "./report-error.js";
@@ -35,6 +36,8 @@ const program = new Command("mmrag")
 const serverOption = () =>
   new Option("--server <url>", "a running mmrag server, e.g. http://127.0.0.1:4000 (default: in-process on DATA_DIR)").env("MMRAG_URL");
 const jsonOption = () => new Option("--json", "print JSON for scripts instead of text");
+const catalogueOption = (what = "the catalogue to use", otherwise = '"default"') =>
+  new Option("--catalogue <name>", `${what} (default: ${otherwise}; see \`mmrag catalogues\`)`).env("MMRAG_CATALOGUE");
 
 const positiveInt = (max: number) => (value: string) => {
   const n = Number(value);
@@ -72,9 +75,10 @@ program
   .option("--pattern <glob>", "which file names to take (default: common image extensions)")
   .addOption(new Option("--server <url>", "send the work to a running server instead of opening the local data dir (the folder must be under its INGEST_ROOTS)").env("MMRAG_URL"))
   .option("--json", "print the final job as JSON instead of a bar and summary")
+  .addOption(catalogueOption("the catalogue to add the images to"))
   .action(
     run(
-      (folder: string, options: { recursive: boolean; pattern?: string; server?: string; json?: boolean }) => ingestCommand(folder, options, process.env),
+      (folder: string, options: IngestOptions) => ingestCommand(folder, options, process.env),
       (_folder, options) => options.server,
     ),
   );
@@ -96,9 +100,10 @@ program
   })
   .option("--panorama <file>", "save the panorama the LLM saw to this file (relative to the folder you are in)")
   .option("--no-panorama", "do not save the panorama (the default)")
+  .addOption(catalogueOption("the catalogue to search"))
   .addOption(serverOption())
   .addOption(jsonOption())
-  .addHelpText("after", '\nExample:\n  mmrag search --image leopard.jpg --text "phone case with this image theme" --limit 9')
+  .addHelpText("after", '\nExample:\n  mmrag search --image leopard.jpg \\\n    --text "phone case with this image theme" --limit 9')
   .action(run((options: SearchOptions) => searchCommand(options, process.env), (options) => options.server));
 
 program
@@ -106,6 +111,7 @@ program
   .description("The catalogue images that look most like one of its images")
   .argument("<imageId>", "a catalogue image's id (the sha256 of its bytes), or a unique start of it (4 or more hex digits)")
   .option("--limit <n>", "how many, 1 to 100", positiveInt(100), 9)
+  .addOption(catalogueOption("the catalogue the image is in, and to search"))
   .addOption(serverOption())
   .addOption(jsonOption())
   .action(run((imageId: string, options: SimilarOptions) => similarCommand(imageId, options, process.env), (_id, options) => options.server));
@@ -113,6 +119,7 @@ program
 program
   .command("stats")
   .description("How many images the catalogue holds, and the model and Milvus setup")
+  .addOption(catalogueOption())
   .addOption(serverOption())
   .addOption(jsonOption())
   .action(run((options: StatsOptions) => statsCommand(options, process.env), (options) => options.server));
@@ -121,9 +128,10 @@ const jobs = program
   .command("jobs")
   .description("Ingest jobs on a server: the recent ones, and stopping one (`mmrag jobs cancel <id>`)")
   .option("--limit <n>", "how many of the most recent jobs, 1 to 100", positiveInt(100), 10)
+  .addOption(catalogueOption("only jobs into this catalogue", "all"))
   .addOption(serverOption())
   .addOption(jsonOption())
-  .action(run((options: { limit: number; server?: string; json?: boolean }) => jobsListCommand(options, process.env), (options) => options.server));
+  .action(run((options: JobsOptions) => jobsListCommand(options, process.env), (options) => options.server));
 jobs
   .command("cancel")
   .description("Stop an ingest job: the images in flight finish, the rest are left out")
@@ -131,6 +139,13 @@ jobs
   .addOption(serverOption())
   .addOption(jsonOption())
   .action(run((jobId: string, options: { server?: string; json?: boolean }) => jobsCancelCommand(jobId, options, process.env), (_id, options) => options.server));
+
+program
+  .command("catalogues")
+  .description("The catalogues, each with its images, model and Milvus collection (create one with the createCatalogue mutation)")
+  .addOption(serverOption())
+  .addOption(jsonOption())
+  .action(run((options: CataloguesOptions) => cataloguesCommand(options, process.env), (options) => options.server));
 
 const models = program.command("models").description("The embedding models on this machine (under MODELS_DIR)");
 models

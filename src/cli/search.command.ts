@@ -19,6 +19,7 @@ export interface SearchOptions {
   filter?: Record<string, unknown>;
   /** Where to write the panorama; unset or false (--no-panorama) for nowhere. */
   panorama?: string | false;
+  catalogue?: string;
   server?: string;
   json?: boolean;
 }
@@ -34,7 +35,8 @@ export async function searchCommand(options: SearchOptions, env: Env): Promise<n
       limit: options.limit,
       rerank: options.rerank,
       filter: options.filter,
-      ...(image ? { image } : { imageId: await resolveImageId(client, options.imageId!) }),
+      catalogue: options.catalogue,
+      ...(image ? { image } : { imageId: await resolveImageId(client, options.imageId!, options.catalogue) }),
     });
     // Fetched while the connection is open: an in-process server serves it only until the command ends.
     const panoramaFile = result.panoramaUrl && options.panorama ? await download(result.panoramaUrl, fromInvokingDir(options.panorama, env)) : undefined;

@@ -30,6 +30,7 @@ import type { PanoramaService } from "../services/panorama/index.js";
 import type { VectorStore } from "../services/vector-store.service.js";
 import { errorResponses } from "./error-responses.js";
 import { metricsPlugin } from "../graphql/metrics-plugin.js";
+import { withWsMetrics } from "../graphql/ws-metrics.js";
 import { healthRoutes } from "./health-routes.js";
 import { imageRoutes } from "./image-routes.js";
 import { metricsRoutes } from "./metrics-routes.js";
@@ -110,7 +111,7 @@ export async function createHttpServer({ config, logger, schema, access, service
       contextDeps,
     );
   const wsCleanup = useServer(
-    {
+    withWsMetrics(services.metrics, {
       schema,
       onConnect: (ctx) => {
         const { caller } = wsContext(ctx.extra as WsExtra, ctx.connectionParams);
@@ -150,7 +151,7 @@ export async function createHttpServer({ config, logger, schema, access, service
         logUnexpectedErrors(result.errors, (args.contextValue as RequestContext).logger);
         return { ...result, errors: result.errors.map((e) => maskError(e.toJSON(), e, exposeStack)) };
       },
-    },
+    }),
     wsServer,
   );
 

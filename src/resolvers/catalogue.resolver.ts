@@ -43,7 +43,7 @@ export class CatalogueResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
     const job = await this.reindexer.start(catalogue, model, ctx.requestId);
-    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    if (ctx.caller.keyName) await ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
 

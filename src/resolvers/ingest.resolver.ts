@@ -38,7 +38,7 @@ export class IngestResolver {
     const spool = this.ingest.newSpoolDir();
     const spooled = await spoolUploads(files, spool, this.maxUploadBytes);
     const job = await this.ingest.startUploads(spooled.map((file, i) => ({ ...file, metadata: metadata?.[i] ?? undefined })), spool, target, ctx.requestId);
-    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    if (ctx.caller.keyName) await ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
 
@@ -51,7 +51,7 @@ export class IngestResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
     const job = await this.ingest.startFolder(path, { recursive, pattern }, await this.target(catalogue), ctx.requestId);
-    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    if (ctx.caller.keyName) await ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
 
@@ -69,14 +69,14 @@ export class IngestResolver {
       throw new BadUserInputError(`metadata has ${metadata.length} entries for ${urls.length} URLs`, { field: "metadata" });
     }
     const job = await this.ingest.startUrls(urls, metadata, await this.target(catalogue), ctx.requestId);
-    if (ctx.caller.keyName) ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
+    if (ctx.caller.keyName) await ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }
 
   @Mutation(() => IngestJob, { description: "Stops a running job after the images in flight; it ends CANCELLED." })
   async cancelIngestJob(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<IngestJob> {
     // With keys on, a write key may cancel the jobs it started; admin keys (and everyone with keys off) any job.
-    if (!ctx.access.isAdmin(ctx.caller) && !ctx.access.jobOwners.ownedBy(id, ctx.caller.keyName ?? "")) {
+    if (!ctx.access.isAdmin(ctx.caller) && !(await ctx.access.jobOwners.ownedBy(id, ctx.caller.keyName ?? ""))) {
       throw new ForbiddenError(`Job ${id} was started by another key; only its own jobs or an admin key may cancel it`);
     }
     return toIngestJob(await this.ingest.cancel(id));

@@ -50,7 +50,9 @@ export class ImageStore {
   /** Writes the original and its thumbnail (drawn from the decoded pixels; transparency kept); idempotent. Returns the original's key. */
   async put(image: DecodedImage): Promise<string> {
     const size = this.options.thumbnailSize;
-    const thumbnail = await fromPixels(image).resize(size, size, { fit: "inside", withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+    // WebP effort 2 (sharp's default is 4): measured 4–7 ms against 11 ms an image for 256 px thumbnails, 6 % more
+    // bytes (~5.3 KB); at ingest that time comes out of the model's cores.
+    const thumbnail = await fromPixels(image).resize(size, size, { fit: "inside", withoutEnlargement: true }).webp({ quality: 80, effort: 2 }).toBuffer();
     const key = ImageStore.keyFor(image.id, image.format);
     try {
       await this.blobs.put(key, image.bytes);

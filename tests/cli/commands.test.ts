@@ -41,7 +41,7 @@ afterAll(async () => {
 
 describe("mmrag --help", () => {
   it("describes every command", async () => {
-    const commands = [[], ["serve"], ["ingest"], ["search"], ["similar"], ["stats"], ["models"], ["models", "list"], ["models", "pull"], ["demo"], ["jobs"], ["jobs", "cancel"]];
+    const commands = [[], ["serve"], ["ingest"], ["search"], ["similar"], ["stats"], ["models"], ["models", "list"], ["models", "pull"], ["demo"], ["jobs"], ["jobs", "cancel"], ["catalogues"]];
     const [version, ...runs] = await Promise.all([runCli(["--version"]), ...commands.map((c) => runCli([...c, "--help"]))]);
     expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
     runs.forEach((run, i) => {
@@ -50,6 +50,11 @@ describe("mmrag --help", () => {
     });
     expect(runs[3].stdout).toContain("--no-rerank");
     expect(runs[3].stdout).toContain("(env: MMRAG_URL)");
+    expect(runs[3].stdout).toContain("(env: MMRAG_CATALOGUE)");
+    // Help fits an 80-column terminal (demo's default URLs are the exception: a URL cannot be broken).
+    runs.forEach((run, i) => {
+      if (commands[i][0] !== "demo") for (const line of run.stdout.split("\n")) expect(line.length, `${commands[i].join(" ")}: ${line}`).toBeLessThanOrEqual(80);
+    });
   }, 180_000);
 
   it("fails with a usage message on a wrong call", async () => {

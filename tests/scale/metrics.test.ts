@@ -1,10 +1,14 @@
-// GET /metrics over real HTTP, after real GraphQL traffic: operations by name and outcome, the model's
-// batches, Milvus requests and failures, reranks, ingest throughput and resident memory.
+// GET /metrics over real HTTP, after real GraphQL traffic over HTTP and graphql-ws: operations by name,
+// outcome and transport, open sockets and subscriptions, the model's batches, Milvus requests and
+// failures, reranks, ingest throughput and resident memory.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import getPort from "get-port";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeJpeg } from "../support/images.js";
 import { startMilvusServer, type MilvusServer } from "../support/milvus-server.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { wsClient } from "../support/ws-client.js";
 
 const TOKEN = "scrape-token-0123456789";
 let milvus: MilvusServer;
@@ -38,7 +42,7 @@ beforeAll(async () => {
   // An LLM endpoint that refuses connections: every rerank fails and falls back to the vector order.
   const closedPort = await getPort({ host: "127.0.0.1" });
   server = await startTestServer({
-    env: { METRICS_TOKEN: TOKEN, MILVUS_URI: milvus.uri, OPENAI_BASE_URL: `http://127.0.0.1:${closedPort}/v1`, RERANK_MAX_RETRIES: "0" },
+    env: { METRICS_TOKEN: TOKEN, MILVUS_URI: milvus.uri, INGEST_URL_ALLOWLIST: "127.0.0.1", OPENAI_BASE_URL: `http://127.0.0.1:${closedPort}/v1`, RERANK_MAX_RETRIES: "0" },
   });
 }, 180_000);
 afterAll(async () => {
@@ -65,10 +69,10 @@ describe("GET /metrics", () => {
     const m = await scrape();
     expect(m.status).toBe(200);
     expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(m.value('mmrag_graphql_operation_duration_seconds_count{operation="Overview",type="query",outcome="ok"}')).toBe(3);
-    expect(m.value('mmrag_graphql_operation_duration_seconds_bucket{le="+Inf",operation="Overview",type="query",outcome="ok"}')).toBe(3);
-    expect(m.value('mmrag_graphql_operation_duration_seconds_count{operation="TooMany",type="query",outcome="error"}')).toBe(1);
-    expect(m.value('mmrag_graphql_errors_total{operation="TooMany",code="BAD_USER_INPUT"}')).toBe(1);
+    expect(m.value('mmrag_graphql_operation_duration_seconds_count{operation="Overview",type="query",outcome="ok",transport="http"}')).toBe(3);
+    expect(m.value('mmrag_graphql_operation_duration_seconds_bucket{le="+Inf",operation="Overview",type="query",outcome="ok",transport="http"}')).toBe(3);
+    expect(m.value('mmrag_graphql_operation_duration_seconds_count{operation="TooMany",type="query",outcome="error",transport="http"}')).toBe(1);
+    expect(m.value('mmrag_graphql_errors_total{operation="TooMany",code="BAD_USER_INPUT",transport="http"}')).toBe(1);
   });
 
   it("counts ingest throughput, the model's batch sizes and Milvus requests", async () => {
@@ -89,6 +93,56 @@ describe("GET /metrics", () => {
     expect(m.value("process_resident_memory_bytes")).toBeGreaterThan(10 * 1024 * 1024);
   });
 
+  it("counts queries and subscriptions sent over graphql-ws, and the sockets and subscriptions open now", async () => {
+    // An image host that answers when the test says so: until then the ingest job, and its progress stream, stay open.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const jpeg = await makeJpeg(950);
+    const host = http.createServer((_req, res) => void released.then(() => res.writeHead(200, { "content-type": "image/jpeg" }).end(jpeg)));
+    await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
+    const client = wsClient(server.url);
+    const results = (query: string, variables?: Record<string, unknown>) => client.iterate<any>({ query, variables });
+    try {
+      for await (const result of results(`query OverSocket { stats { images } }`)) expect(result.errors).toBeUndefined();
+      for await (const result of results(`query TooManyOverSocket { images(first: 5000) { totalCount } }`)) expect(result.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+      await expect(results(`query Unparsable {`).next()).rejects.toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: "GRAPHQL_PARSE_FAILED" }) })]);
+
+      const url = `http://127.0.0.1:${(host.address() as AddressInfo).port}/slow.jpg`;
+      const job = await server.graphql(`mutation { ingestUrls(urls: ["${url}"]) { id } }`);
+      const subscribe = (name: string) => results(`subscription ${name}($jobId: ID!) { ingestProgress(jobId: $jobId) { status } }`, { jobId: job.data!.ingestUrls.id });
+      const [progress, leaving] = [subscribe("Progress"), subscribe("LeavesEarly")];
+      for (const stream of [progress, leaving]) expect((await stream.next()).value.data.ingestProgress.status).toMatch(/QUEUED|RUNNING/);
+      const streaming = await scrape();
+      expect(streaming.value("mmrag_graphql_ws_connections")).toBe(1);
+      expect(streaming.value("mmrag_graphql_ws_subscriptions")).toBe(2);
+      // A client that stops listening ends its subscription on the server.
+      await leaving.return!();
+      const ended = 'mmrag_graphql_operation_duration_seconds_count{operation="LeavesEarly",type="subscription",outcome="ok",transport="ws"}';
+      for (let i = 0; i < 100 && (await scrape()).value(ended) !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await scrape()).value("mmrag_graphql_ws_subscriptions")).toBe(1);
+      release();
+      const statuses: string[] = [];
+      for await (const event of progress) statuses.push(event.data.ingestProgress.status);
+      expect(statuses.at(-1)).toBe("SUCCEEDED");
+
+      const m = await scrape();
+      expect(m.value('mmrag_graphql_operation_duration_seconds_count{operation="OverSocket",type="query",outcome="ok",transport="ws"}')).toBe(1);
+      expect(m.value('mmrag_graphql_operation_duration_seconds_count{operation="TooManyOverSocket",type="query",outcome="error",transport="ws"}')).toBe(1);
+      expect(m.value('mmrag_graphql_errors_total{operation="TooManyOverSocket",code="BAD_USER_INPUT",transport="ws"}')).toBe(1);
+      expect(m.value('mmrag_graphql_operation_duration_seconds_count{operation="(anonymous)",type="unknown",outcome="error",transport="ws"}')).toBe(1);
+      expect(m.value('mmrag_graphql_errors_total{operation="(anonymous)",code="GRAPHQL_PARSE_FAILED",transport="ws"}')).toBe(1);
+      expect(m.value('mmrag_graphql_operation_duration_seconds_count{operation="Progress",type="subscription",outcome="ok",transport="ws"}')).toBe(1);
+      expect(m.value("mmrag_graphql_ws_subscriptions")).toBe(0);
+    } finally {
+      release();
+      await client.dispose();
+      await new Promise<void>((resolve) => host.close(() => resolve()));
+    }
+    // The server sees the socket close a moment after the client drops it.
+    for (let i = 0; i < 100 && (await scrape()).value("mmrag_graphql_ws_connections") !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await scrape()).value("mmrag_graphql_ws_connections")).toBe(0);
+  });
+
   it("counts reranks that fell back to the vector order", async () => {
     const res = await server.upload(`mutation Composed($image: Upload!) { searchComposed(image: $image, instruction: "the same, in red") { reranked rerankError } }`, {}, { image: { bytes: await makeJpeg(900), name: "q.jpg" } });
     expect(res.data!.searchComposed.reranked).toBe(false);
@@ -103,7 +157,7 @@ describe("GET /metrics", () => {
     expect(res.errors?.[0].extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
     const m = await scrape();
     expect(m.value('mmrag_milvus_errors_total{operation="search",code="UPSTREAM_UNAVAILABLE"}')).toBe(1);
-    expect(m.value('mmrag_graphql_errors_total{operation="Find",code="UPSTREAM_UNAVAILABLE"}')).toBe(1);
+    expect(m.value('mmrag_graphql_errors_total{operation="Find",code="UPSTREAM_UNAVAILABLE",transport="http"}')).toBe(1);
     expect(m.value('mmrag_embedding_request_duration_seconds_count{kind="text",outcome="ok"}')).toBe(1);
   });
 });

@@ -1,6 +1,10 @@
 // Authentication and authorisation in one object the transports share: who the caller is (an API key or,
 // with keys off, anyone), what their role may run, their rate budget, and the signer for image URLs.
+// With REDIS_URL, rate budgets and job owners live in Redis, so every API replica sees the same ones.
+import { Redis } from "ioredis";
 import { ForbiddenError, UnauthenticatedError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { JobRecords } from "../jobs/job-records.js";
 import { KeyRing } from "./api-keys.js";
 import { JobOwners } from "./job-owners.js";
 import { RateLimits } from "./rate-limits.js";
@@ -32,12 +36,20 @@ export class Access {
   readonly keys: KeyRing | undefined;
   readonly signer: UrlSigner | undefined;
   readonly rateLimits: RateLimits;
-  readonly jobOwners = new JobOwners();
+  readonly jobOwners: JobOwners;
+  private readonly redis: Redis | undefined;
 
-  constructor(config: AccessConfig) {
+  /** `redisUrl`: the REDIS_URL the ingest jobs use; unset keeps budgets and owners in this process. */
+  constructor(config: AccessConfig, shared: { redisUrl?: string; logger?: Logger } = {}) {
     this.keys = config.apiKeysFile ? new KeyRing(config.apiKeysFile) : undefined;
     this.signer = this.keys ? new UrlSigner(config.urlSigningSecret, config.signedUrlTtlSeconds) : undefined;
-    this.rateLimits = new RateLimits(config.rateLimitPerMinute);
+    this.redis = shared.redisUrl ? connectAccessRedis(shared.redisUrl, shared.logger) : undefined;
+    this.rateLimits = new RateLimits(config.rateLimitPerMinute, this.redis);
+    this.jobOwners = new JobOwners(this.redis && { records: new JobRecords(this.redis), logger: shared.logger });
+  }
+
+  close(): void {
+    this.redis?.disconnect();
   }
 
   get enabled(): boolean {
@@ -67,6 +79,21 @@ export class Access {
   isAdmin(caller: Caller): boolean {
     return caller.role === "admin";
   }
+}
+
+/**
+ * Unlike the job queue's connections, every request waits on this one: a command fails after one reconnect
+ * attempt or 2 s instead of waiting for Redis to come back.
+ */
+function connectAccessRedis(url: string, logger: Logger | undefined): Redis {
+  const redis = new Redis(url, { connectionName: "mmrag-access", maxRetriesPerRequest: 1, commandTimeout: 2000 });
+  let reported = false;
+  redis.on("error", (err) => {
+    if (!reported) logger?.warn({ err: err.message }, "Redis unreachable: rate limits count per process until it is back");
+    reported = true;
+  });
+  redis.on("ready", () => (reported = false));
+  return redis;
 }
 
 export function unauthenticated(caller: Pick<Caller, "problem">): UnauthenticatedError {

@@ -39,6 +39,8 @@ end
 return 0
 `;
 
+const SET_IF_PRESENT = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end`;
+
 export class JobRecords {
   constructor(private readonly redis: Redis) {}
 
@@ -107,6 +109,16 @@ export class JobRecords {
   /** Sets the message a running job shows (a reindex between its last image and its switch). */
   async note(id: string, message: string): Promise<void> {
     await this.redis.hset(this.key(id), "message", message);
+  }
+
+  /** Which API key started the job: a field of its record, so it lives exactly as long. Ignored once the record is gone. */
+  async setOwner(id: string, keyName: string): Promise<void> {
+    await this.redis.eval(SET_IF_PRESENT, 1, this.key(id), "owner", keyName);
+  }
+
+  async owner(id: string): Promise<string | undefined> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    return (await this.redis.hget(this.key(id), "owner")) ?? undefined;
   }
 
   async requestCancel(id: string): Promise<void> {

@@ -1,6 +1,6 @@
 // What mmrag counts and times, in one prom-client registry per app (so two apps in one process, as in
-// the tests, never share counters). The instruments are fed by the wrappers in instrument.ts and the
-// Apollo plugin; /metrics renders the registry in the Prometheus text format.
+// the tests, never share counters). The instruments are fed by the wrappers in instrument.ts, the
+// Apollo plugin and the graphql-ws hooks; /metrics renders the registry in the Prometheus text format.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** Seconds, from a cache hit (~1 ms) to a slow LLM rerank (~30 s). */
@@ -8,21 +8,36 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 export type Outcome = "ok" | "error";
+/** How a GraphQL operation reached the server: a POST (or GET) on /graphql, or a graphql-ws socket. */
+export type Transport = "http" | "ws";
+
+const MAX_OPERATION_NAMES = 200;
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export class Metrics {
   readonly registry = new Registry();
 
   readonly graphqlOperations = new Histogram({
     name: "mmrag_graphql_operation_duration_seconds",
-    help: "GraphQL operations over HTTP by operation name, type and outcome",
-    labelNames: ["operation", "type", "outcome"] as const,
+    help: "GraphQL operations by operation name, type, outcome and transport (http, ws); a subscription's time is its stream's lifetime",
+    labelNames: ["operation", "type", "outcome", "transport"] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   readonly graphqlErrors = new Counter({
     name: "mmrag_graphql_errors_total",
-    help: "Errors in GraphQL responses by operation name and error code",
-    labelNames: ["operation", "code"] as const,
+    help: "Errors in GraphQL responses by operation name, error code and transport (http, ws)",
+    labelNames: ["operation", "code", "transport"] as const,
+    registers: [this.registry],
+  });
+  readonly wsConnections = new Gauge({
+    name: "mmrag_graphql_ws_connections",
+    help: "Open graphql-ws connections (accepted: past connection_init and the API key check)",
+    registers: [this.registry],
+  });
+  readonly wsSubscriptions = new Gauge({
+    name: "mmrag_graphql_ws_subscriptions",
+    help: "Subscriptions streaming over graphql-ws now",
     registers: [this.registry],
   });
 
@@ -95,6 +110,9 @@ export class Metrics {
     collect: () => this.sampleQueue(),
   });
 
+  /** Operation names seen so far: they come from clients, so their number is capped. */
+  private readonly operationNames = new Set<string>();
+
   /** Set by the app: reads the job records when Prometheus scrapes. */
   private queueSource?: () => Promise<{ depth: number; jobs: Record<string, number> }> | { depth: number; jobs: Record<string, number> };
 
@@ -105,6 +123,15 @@ export class Metrics {
 
   watchQueue(source: NonNullable<Metrics["queueSource"]>): void {
     this.queueSource = source;
+  }
+
+  /** The `operation` label for a client's operation name: well-formed names only, at most 200 of them. */
+  operationLabel(name: string | null | undefined): string {
+    if (!name) return "(anonymous)";
+    if (!OPERATION_NAME.test(name)) return "(invalid)";
+    if (!this.operationNames.has(name) && this.operationNames.size >= MAX_OPERATION_NAMES) return "(other)";
+    this.operationNames.add(name);
+    return name;
   }
 
   get contentType(): string {
