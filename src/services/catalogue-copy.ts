@@ -1,6 +1,7 @@
 // Brings images of one of a catalogue's collections into another, built with another model: what a reindex
 // does for changes made while it ran, and what a write made during a reindex does for the collection it did
 // not write. Images are re-embedded from their stored originals by the target's model.
+import { NotFoundError } from "../errors.js";
 import type { CatalogueServices } from "./catalogues.service.js";
 import type { ImageRecord } from "./image-record.js";
 import type { ImageStore } from "./image-store.service.js";
@@ -22,7 +23,13 @@ export async function copyImages(source: ImageRecord[], target: ImageRecord[], t
     const prepared = await to.catalog.prepare(bytes, record.metadata, { createdAt: record.createdAt });
     if (prepared.row) await to.catalog.commit([prepared.row]);
   }
-  for (const record of edited) await to.catalog.update(record.id, record.metadata, false);
+  for (const record of edited) {
+    // Not found: the row is being rewritten right now (a Milvus upsert is a delete and an insert), by the
+    // reindex itself, whose catch-up compares again; not a reason to fail the write being copied.
+    await to.catalog.update(record.id, record.metadata, false).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+  }
   if (deleted.length > 0) await to.collection.delete(deleted);
   return added.length + edited.length + deleted.length;
 }
