@@ -32,7 +32,6 @@ export class RedisActiveCollections implements ActiveCollections {
 
   static async open(url: string, dataDir: string, logger: Logger): Promise<RedisActiveCollections> {
     const active = new RedisActiveCollections(connectRedis(url, "catalogues", logger), connectRedis(url, "catalogue-changes", logger));
-    await active.seedFrom(FileActiveCollections.fileIn(dataDir), logger);
     let connected = false;
     active.subscriber.on("message", (_channel, message) => active.emit(JSON.parse(message) as CatalogueChange));
     // ioredis subscribes again after a reconnect; what was announced meanwhile is lost, so everything is re-read.
@@ -40,7 +39,13 @@ export class RedisActiveCollections implements ActiveCollections {
       if (connected) active.emit({ kind: "all" });
       connected = true;
     });
-    await active.subscriber.subscribe(CATALOGUE_CHANNEL);
+    try {
+      await active.subscriber.subscribe(CATALOGUE_CHANNEL);
+      await active.seedFrom(FileActiveCollections.fileIn(dataDir), logger);
+    } catch (err) {
+      await active.close();
+      throw err;
+    }
     return active;
   }
 
