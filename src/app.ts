@@ -151,7 +151,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const logger = options.logger ?? createLogger(config);
   // Before anything starts: a broken key file should stop the server, not the first request.
   // With Redis, rate budgets and job owners are shared by every replica (a worker serves no GraphQL: no need).
-  const access = new Access(config.auth, { redisUrl: config.role === "worker" ? undefined : config.redis?.url, logger });
+  const access = await Access.open(config.auth, { redisUrl: config.role === "worker" ? undefined : config.redis?.url, logger, dataDir: config.dataDir });
   if (access.keys && access.keys.size === 0) {
     logger.warn(`API_KEYS_FILE (${config.auth.apiKeysFile}) holds no keys yet: every request is refused until \`mmrag keys add\``);
   }

@@ -92,6 +92,18 @@ it("lets a write key cancel on replica B the job it started on replica A, and re
   expect((await post(apiA.url, `query ($id: ID!) { ingestJob(id: $id) { status } }`, { id }, bearer("owner"))).body.data!.ingestJob.status).toBe("CANCELLED");
 });
 
+it("signs image URLs on one replica that the other serves (no URL_SIGNING_SECRET set: the secret is shared in Redis)", async () => {
+  const ADD = "mutation ($file: Upload!) { addImage(file: $file) { image { url thumbnailUrl } } }";
+  const added = await upload(apiA.url, ADD, { file: null }, [{ path: "variables.file", file: { bytes: await makeJpeg(7100, 64, 48), name: "u.jpg" } }], { headers: bearer("owner") });
+  expect(added.body.errors).toBeUndefined();
+  const { url, thumbnailUrl } = added.body.data!.addImage.image as { url: string; thumbnailUrl: string };
+  for (const signed of [url, thumbnailUrl]) {
+    const { pathname, search } = new URL(signed);
+    expect(search).toMatch(/sig=/);
+    expect((await fetch(`${apiB.url}${pathname}${search}`)).status).toBe(200);
+  }
+});
+
 it("counts per replica while Redis is unreachable instead of refusing everyone", async () => {
   await redis.stop();
   for (const api of [apiA, apiB]) {

@@ -126,6 +126,21 @@ describe("API keys and roles", () => {
     expect((await fetch(bare, { headers: bearer(keys.reader) })).status).toBe(200);
   });
 
+  it("keeps signed URLs working across a restart without URL_SIGNING_SECRET (the secret is kept in DATA_DIR)", async () => {
+    const dataDir = await tempDir();
+    const first = await startTestServer({ dataDir, env: { API_KEYS_FILE: keyFile, RATE_LIMIT_PER_MINUTE: "0" } });
+    const added = await upload(first.url, ADD, { file: null }, [{ path: "variables.file", file: { bytes: await makeJpeg(29), name: "r.jpg" } }], { headers: bearer(keys.writer) });
+    const { url } = added.body.data!.addImage.image as { url: string };
+    const signedPath = url.slice(first.url.length);
+    await first.close();
+    const second = await startTestServer({ dataDir, env: { API_KEYS_FILE: keyFile, RATE_LIMIT_PER_MINUTE: "0" } });
+    try {
+      expect((await fetch(`${second.url}${signedPath}`)).status).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("sends security headers on API responses too", async () => {
     const res = await fetch(`${server.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...bearer(keys.reader) }, body: '{"query":"{ stats { images } }"}' });
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");

@@ -8,6 +8,7 @@ import { JobRecords } from "../jobs/job-records.js";
 import { KeyRing } from "./api-keys.js";
 import { JobOwners } from "./job-owners.js";
 import { RateLimits } from "./rate-limits.js";
+import { storedSigningSecret } from "./signing-secret.js";
 import { allows, requiredRole, type Role } from "./roles.js";
 import { UrlSigner } from "./signed-urls.js";
 
@@ -39,13 +40,28 @@ export class Access {
   readonly jobOwners: JobOwners;
   private readonly redis: Redis | undefined;
 
-  /** `redisUrl`: the REDIS_URL the ingest jobs use; unset keeps budgets and owners in this process. */
-  constructor(config: AccessConfig, shared: { redisUrl?: string; logger?: Logger } = {}) {
-    this.keys = config.apiKeysFile ? new KeyRing(config.apiKeysFile) : undefined;
-    this.signer = this.keys ? new UrlSigner(config.urlSigningSecret, config.signedUrlTtlSeconds) : undefined;
-    this.redis = shared.redisUrl ? connectAccessRedis(shared.redisUrl, shared.logger) : undefined;
+  /**
+   * `redisUrl`: the REDIS_URL the ingest jobs use; unset keeps budgets and owners in this process. Without
+   * URL_SIGNING_SECRET, the URL signing secret is the one stored in Redis or `dataDir` (signing-secret.ts).
+   */
+  static async open(config: AccessConfig, shared: { redisUrl?: string; logger?: Logger; dataDir: string }): Promise<Access> {
+    const redis = shared.redisUrl ? connectAccessRedis(shared.redisUrl, shared.logger) : undefined;
+    try {
+      const keys = config.apiKeysFile ? new KeyRing(config.apiKeysFile) : undefined;
+      const secret = keys && (config.urlSigningSecret ? Buffer.from(config.urlSigningSecret) : await storedSigningSecret({ dataDir: shared.dataDir, redis }));
+      return new Access(config, { keys, signer: secret && new UrlSigner(secret, config.signedUrlTtlSeconds), redis, logger: shared.logger });
+    } catch (err) {
+      redis?.disconnect();
+      throw err;
+    }
+  }
+
+  private constructor(config: AccessConfig, parts: { keys?: KeyRing; signer?: UrlSigner; redis?: Redis; logger?: Logger }) {
+    this.keys = parts.keys;
+    this.signer = parts.signer;
+    this.redis = parts.redis;
     this.rateLimits = new RateLimits(config.rateLimitPerMinute, this.redis);
-    this.jobOwners = new JobOwners(this.redis && { records: new JobRecords(this.redis), logger: shared.logger });
+    this.jobOwners = new JobOwners(this.redis && { records: new JobRecords(this.redis), logger: parts.logger });
   }
 
   close(): void {

@@ -1,18 +1,14 @@
 // Image, thumbnail and panorama URLs carry an expiry and an HMAC of path + expiry, so an <img> works
 // without headers while the bare routes stay closed. Expiries are rounded up to a whole TTL window, so the
 // same image keeps the same URL for a while and browsers can cache it.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 
 export class UrlSigner {
-  private readonly secret: Buffer;
-
-  /** Without a configured secret, one is drawn per process: URLs handed out before a restart then stop working. */
+  /** `secret`: URL_SIGNING_SECRET, or the one kept in Redis or DATA_DIR (signing-secret.ts). */
   constructor(
-    secret: string | undefined,
+    private readonly secret: Buffer,
     private readonly ttlSeconds: number,
-  ) {
-    this.secret = secret ? Buffer.from(secret) : randomBytes(32);
-  }
+  ) {}
 
   /** "/images/abc.jpg" → "/images/abc.jpg?exp=…&sig=…", valid for between one and two TTLs. */
   sign(pathname: string, now = Date.now()): string {
