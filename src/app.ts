@@ -15,7 +15,8 @@ import { buildAppSchema, instanceContainer } from "./graphql/build-schema.js";
 import { Access } from "./services/auth/index.js";
 import { CatalogService } from "./services/catalog.service.js";
 import { Catalogues } from "./services/catalogues.service.js";
-import { ActiveCollections } from "./services/active-collections.js";
+import { FileActiveCollections, type ActiveCollections } from "./services/active-collections.js";
+import { RedisActiveCollections } from "./services/jobs/redis-active-collections.js";
 import { loadEmbeddingService, type EmbeddingService } from "./services/embedding/index.js";
 import { withQueryCache } from "./services/embedding/query-cache.js";
 import { ModelRegistry } from "./services/embedding/model-registry.js";
@@ -94,19 +95,24 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   };
   const metrics = new Metrics();
   let catalogues: Catalogues;
+  let active: ActiveCollections | undefined;
   try {
+    // With REDIS_URL every process reads and announces catalogue switches through Redis; alone, a file in DATA_DIR.
+    active = config.redis ? await RedisActiveCollections.open(config.redis.url, config.dataDir, logger) : await FileActiveCollections.load(config.dataDir);
     catalogues = await Catalogues.open({
       store: vectors,
       models,
-      active: await ActiveCollections.load(config.dataDir),
-      build: (collection, model, filesInUse) => {
-        const catalog = new CatalogService({ vectors: collection, images, embedder: model, limits, logger, filesInUse });
+      active,
+      images,
+      build: (collection, model, filesInUse, written) => {
+        const catalog = new CatalogService({ vectors: collection, images, embedder: model, limits, logger, filesInUse, written });
         instrumentCatalogue(collection, catalog, metrics);
         return { catalog, search: new SearchService({ embedder: queryEmbedderFor(model), catalog, images, panorama, reranker, limits, logger }) };
       },
       logger,
     });
   } catch (err) {
+    await active?.close();
     panorama.close();
     await vectors.close();
     await models.close();
@@ -116,20 +122,26 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const staging = blobs;
   const ingest: IngestJobs = config.redis ? new DistributedIngest(config.ingest, config.redis, { staging, logger }) : new IngestService(config.ingest, { catalog, logger });
   await ingest.init();
-  const catalogOf = async (name: string) => (await catalogues.get(name)).catalog;
-  const worker = config.redis && config.role !== "api" ? new IngestWorker(config.ingest, config.redis, { catalogOf, staging, logger }) : undefined;
+  const reindex = new ReindexService({ catalogues, ingest: ingest instanceof DistributedIngest ? { queued: ingest } : { local: ingest as IngestService }, images, models, logger });
+  const catalogOf = async (name: string, collection?: string) => {
+    if (!collection) return (await catalogues.get(name)).catalog;
+    const building = await catalogues.building(name);
+    if (building?.services.collection.name !== collection) throw new Error(`The collection "${collection}" of a reindex of "${name}" is gone`);
+    return building.services.catalog;
+  };
+  const worker = config.redis && config.role !== "api" ? new IngestWorker(config.ingest, config.redis, { catalogOf, staging, logger, reindex }) : undefined;
   await worker?.start();
   // Before any new ingest can start, so no file of a job in flight is mistaken for an orphan. With
   // several processes sharing the storage, another one may be mid-ingest: no sweep then.
   if (!config.redis) await removeOrphanedFiles(images, { get: (ids) => catalogues.heldIds(ids) }, logger);
   instrumentServices({ embedder, reranker, ingest }, metrics);
-  const reindex = new ReindexService({ catalogues, ingest: ingest instanceof IngestService ? ingest : undefined, images, models, logger });
   return { embedder, models, reindex, vectors, images, catalog, catalogues, ingest, worker, search, panorama, reranker, metrics };
 }
 
 async function closeServices(services: Services): Promise<void> {
   await services.worker?.close();
   await services.ingest.close();
+  await services.catalogues.close();
   services.panorama.close();
   await services.vectors.close();
   await services.models.close();

@@ -42,7 +42,7 @@ export class CatalogueResolver {
     @Arg("model", () => String, { description: 'A model folder under MODELS_DIR, e.g. "clip-vit-base-patch32".' }) model: string,
     @Ctx() ctx: RequestContext,
   ): Promise<IngestJob> {
-    const job = await this.reindexer.start(catalogue, model);
+    const job = await this.reindexer.start(catalogue, model, ctx.requestId);
     if (ctx.caller.keyName) await ctx.access.jobOwners.record(job.id, ctx.caller.keyName);
     return toIngestJob(job);
   }

@@ -20,6 +20,8 @@ export interface AddedImage {
 
 export type PreparedRow = ImageRow;
 
+export type WrittenImages = { upserted: ImageRecord[]; deleted?: undefined } | { deleted: string[]; upserted?: undefined };
+
 /** Either the image was already stored, or here is the row to write. */
 export type PreparedImage = { existing: ImageRecord; row?: undefined } | { existing?: undefined; row: PreparedRow };
 
@@ -43,6 +45,8 @@ export class CatalogService {
       logger: Logger;
       /** Whether another catalogue still uses an image's files (the store is shared); none: never. */
       filesInUse?: (id: string) => Promise<boolean>;
+      /** Told of every row written or removed, once Milvus has it (a reindex in progress copies it to its collection). */
+      written?: (change: WrittenImages) => Promise<void>;
     },
   ) {}
 
@@ -54,7 +58,7 @@ export class CatalogService {
   async add(bytes: Buffer, metadata: Record<string, unknown> = {}): Promise<AddedImage> {
     const prepared = await this.prepare(bytes, metadata);
     if (prepared.existing) return { image: prepared.existing, created: false };
-    await this.deps.vectors.upsert([prepared.row]);
+    await this.upsert([prepared.row]);
     return { image: prepared.row, created: true };
   }
 
@@ -101,7 +105,12 @@ export class CatalogService {
 
   /** Writes prepared rows to Milvus in one request. */
   async commit(rows: PreparedRow[]): Promise<void> {
+    await this.upsert(rows);
+  }
+
+  private async upsert(rows: ImageRow[]): Promise<void> {
     await this.deps.vectors.upsert(rows);
+    await this.deps.written?.({ upserted: rows.map(({ vector: _vector, ...record }) => record) });
   }
 
   async find(id: string): Promise<ImageRecord | undefined> {
@@ -137,7 +146,7 @@ export class CatalogService {
       const next = merge ? { ...row.metadata, ...metadata } : { ...metadata };
       for (const [key, value] of Object.entries(next)) if (value === null) delete next[key];
       checkMetadata(next);
-      await this.deps.vectors.upsert([{ ...row, metadata: next }]);
+      await this.upsert([{ ...row, metadata: next }]);
       const { vector: _vector, ...record } = { ...row, metadata: next };
       return record;
     });
@@ -179,6 +188,7 @@ export class CatalogService {
     return this.exclusive(id, async () => {
       const record = await this.get(id);
       await this.deps.vectors.delete([id]);
+      await this.deps.written?.({ deleted: [id] });
       if (!(await this.deps.filesInUse?.(id))) await this.deps.images.remove(id, record.storageKey);
       this.deps.logger.info({ id }, "Deleted image");
       return record;

@@ -2,14 +2,18 @@
 // content-addressed image store. "default" starts in the configured collection (MILVUS_COLLECTION); a
 // catalogue "shoes" in "<MILVUS_COLLECTION>__shoes". A reindex builds "<that>___r<time>" for another model
 // and makes it the active one (recorded in ActiveCollections); the one before stays until dropped.
-// Each catalogue embeds with the model its active collection was built with.
+// Each catalogue embeds with the model its active collection was built with. With REDIS_URL the record is
+// shared: a switch, create or drop made by one process is announced, and every other one opens the
+// catalogue again. While a reindex runs, every write to a catalogue is copied into the collection it builds.
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { ActiveCollections } from "./active-collections.js";
-import type { CatalogService } from "./catalog.service.js";
+import type { ActiveCollections, BuildingCollection, CatalogueChange } from "./active-collections.js";
+import type { CatalogService, WrittenImages } from "./catalog.service.js";
+import { copyImages } from "./catalogue-copy.js";
 import type { EmbeddingService, ModelInfo } from "./embedding/index.js";
 import type { ModelRegistry } from "./embedding/model-registry.js";
 import { unavailableEmbedder } from "./embedding/unavailable-embedder.js";
+import type { ImageStore } from "./image-store.service.js";
 import type { ImageCollection } from "./milvus/image.collection.js";
 import type { SearchService } from "./search.service.js";
 import type { VectorStore } from "./vector-store.service.js";
@@ -33,28 +37,37 @@ export interface CatalogueServices {
   search: SearchService;
 }
 
-/** Builds a catalogue's services on its collection and model; filesInUse says whether another catalogue holds an image. */
+/**
+ * Builds a catalogue's services on its collection and model; filesInUse says whether another catalogue holds an
+ * image; written is to be told of every write (CatalogService's `written`).
+ */
 export type CatalogueFactory = (
   collection: ImageCollection,
   embedder: EmbeddingService,
   filesInUse: (id: string) => Promise<boolean>,
+  written: (change: WrittenImages) => Promise<void>,
 ) => { catalog: CatalogService; search: SearchService };
 
 export interface CataloguesDeps {
   store: VectorStore;
   models: ModelRegistry;
   active: ActiveCollections;
+  /** Where a copy into a reindex's collection reads the originals from. */
+  images: ImageStore;
   build: CatalogueFactory;
   logger: Logger;
 }
 
 export class Catalogues {
+  /** Each catalogue's services on its active collection, opened on first use and again after a change. */
   private readonly serving = new Map<string, Promise<CatalogueServices>>();
-  /** Collections a reindex is writing, by catalogue: not droppable, and one reindex per catalogue at a time. */
-  private readonly building = new Map<string, string>();
+  /** Services by collection: a collection is opened (and instrumented) once, whichever catalogue record led to it. */
+  private readonly opened = new Map<string, Promise<CatalogueServices>>();
   private defaultServices!: CatalogueServices;
 
-  private constructor(private readonly deps: CataloguesDeps) {}
+  private constructor(private readonly deps: CataloguesDeps) {
+    deps.active.onChange((change) => this.forget(change));
+  }
 
   /** Opens the default catalogue; a collection of another dimension than MODEL's does not stop the server (see `problem`). */
   static async open(deps: CataloguesDeps): Promise<Catalogues> {
@@ -108,7 +121,9 @@ export class Catalogues {
     const model = this.deps.models.configured;
     const collection = await this.deps.store.openCollection(this.collectionOf(name), { dimension: model.info.dimension, modelName: model.info.name });
     const services = this.serve(name, collection, model);
+    this.opened.set(collection.name, Promise.resolve(services));
     this.serving.set(name, Promise.resolve(services));
+    await this.deps.active.announce({ catalogue: name, kind: "created" });
     this.deps.logger.info({ catalogue: name, collection: collection.name }, "Created catalogue");
     return services;
   }
@@ -121,17 +136,19 @@ export class Catalogues {
     checkName(name);
     if (name === DEFAULT_CATALOGUE) throw new BadUserInputError("The default catalogue cannot be dropped", { field: "name" });
     if (!(await this.names()).includes(name)) throw new NotFoundError("Catalogue", name);
-    this.refuseWhileBuilding(name);
+    await this.refuseWhileBuilding(name);
     this.serving.delete(name);
+    this.forgetCollectionsOf(name);
     for (const collection of await this.collectionsOf(name)) await this.deps.store.dropCollection(collection);
-    await this.deps.active.set(name, undefined);
+    await this.deps.active.set(name, undefined, "dropped");
     this.deps.logger.info({ catalogue: name }, "Dropped catalogue");
   }
 
   /** Collections of a catalogue it no longer searches (kept from before a reindex, or left by one that stopped). */
   async inactiveCollections(name: string): Promise<string[]> {
     const active = (await this.get(name)).collection.name;
-    return (await this.collectionsOf(name)).filter((c) => c !== active && c !== this.building.get(name));
+    const building = (await this.deps.active.building(name))?.collection;
+    return (await this.collectionsOf(name)).filter((c) => c !== active && c !== building);
   }
 
   /** Drops a collection the catalogue no longer searches; never its active one. */
@@ -140,39 +157,59 @@ export class Catalogues {
     if (collection === services.collection.name) {
       throw new BadUserInputError(`"${collection}" is the active collection of the catalogue "${name}"; dropCatalogue drops the catalogue`, { field: "collection" });
     }
-    if (collection === this.building.get(name)) throw new BadUserInputError(`A reindex is writing "${collection}"; cancel its job first`, { field: "collection" });
+    const building = await this.deps.active.building(name);
+    if (collection === building?.collection) throw new BadUserInputError(`A reindex is writing "${collection}"; cancel its job ${building.jobId} first`, { field: "collection" });
     if (!(await this.collectionsOf(name)).includes(collection)) throw new NotFoundError(`Collection of the catalogue "${name}"`, collection);
+    this.opened.delete(collection);
     await this.deps.store.dropCollection(collection);
     this.deps.logger.info({ catalogue: name, collection }, "Dropped an inactive collection");
   }
 
-  /** A new, empty collection for the catalogue's images embedded by another model, and services on it (not yet active). */
-  async successor(name: string, model: EmbeddingService): Promise<CatalogueServices> {
-    this.refuseWhileBuilding(name);
+  /**
+   * A new, empty collection for the catalogue's images embedded by another model, and services on it (not yet
+   * active). Recorded as the catalogue's building collection (one per catalogue, across processes): from then
+   * on every write to the catalogue is copied into it too.
+   */
+  async successor(name: string, model: EmbeddingService, jobId: string): Promise<CatalogueServices> {
     const collectionName = `${this.collectionOf(name)}___r${Date.now().toString(36)}`;
-    this.building.set(name, collectionName);
+    const before = await this.deps.active.claimBuilding(name, { collection: collectionName, model: model.info.name, jobId });
+    if (before) throw this.buildingError(name, before);
     try {
       const collection = await this.deps.store.openCollection(collectionName, { dimension: model.info.dimension, modelName: model.info.name });
-      return this.serve(name, collection, model);
+      const services = this.serve(name, collection, model);
+      this.opened.set(collectionName, Promise.resolve(services));
+      return services;
     } catch (err) {
-      this.building.delete(name);
+      await this.deps.active.endBuilding(name, jobId);
       throw err;
     }
   }
 
-  /** Searches and writes go to the successor from now on; the collection before it stays (inactive). */
+  /** Services on the collection a reindex of the catalogue is building; undefined when none is (or it is gone). */
+  async building(name: string): Promise<{ services: CatalogueServices; jobId: string } | undefined> {
+    const building = await this.deps.active.building(name);
+    if (!building || !(await this.deps.store.describe(building.collection))) return undefined;
+    return { services: await this.servicesOn(name, building.collection), jobId: building.jobId };
+  }
+
+  /** Searches and writes go to the successor from now on, in every process; the collection before it stays (inactive). */
   async activate(next: CatalogueServices): Promise<void> {
+    await this.deps.active.set(next.name, { collection: next.collection.name, model: next.model.name }, "switched");
     this.serving.set(next.name, Promise.resolve(next));
     if (next.name === DEFAULT_CATALOGUE) this.defaultServices = next;
-    this.building.delete(next.name);
-    await this.deps.active.set(next.name, { collection: next.collection.name, model: next.model.name });
     this.deps.logger.info({ catalogue: next.name, collection: next.collection.name, model: next.model.name }, "Catalogue switched to its reindexed collection");
   }
 
   /** A reindex that did not finish: its collection is dropped, the catalogue keeps the one it had. */
-  async abandon(next: CatalogueServices): Promise<void> {
-    this.building.delete(next.name);
+  async abandon(next: CatalogueServices, jobId: string): Promise<void> {
+    await this.deps.active.endBuilding(next.name, jobId);
+    this.opened.delete(next.collection.name);
     await this.deps.store.dropCollection(next.collection.name);
+  }
+
+  /** Stops hearing of other processes' changes. */
+  close(): Promise<void> {
+    return this.deps.active.close();
   }
 
   /** Which of these ids any catalogue holds: what the start-up orphan sweep must keep. */
@@ -184,9 +221,32 @@ export class Catalogues {
     return [...held].map((id) => ({ id }));
   }
 
-  private refuseWhileBuilding(name: string): void {
-    const collection = this.building.get(name);
-    if (collection) throw new BadUserInputError(`The catalogue "${name}" is being reindexed into "${collection}"; wait for that job or cancel it`, { field: "catalogue" });
+  private async refuseWhileBuilding(name: string): Promise<void> {
+    const building = await this.deps.active.building(name);
+    if (building) throw this.buildingError(name, building);
+  }
+
+  private buildingError(name: string, building: BuildingCollection): BadUserInputError {
+    return new BadUserInputError(`The catalogue "${name}" is being reindexed into "${building.collection}" (job ${building.jobId}); wait for that job or cancel it`, {
+      field: "catalogue",
+    });
+  }
+
+  /** Another process changed a catalogue: its services are opened again from the record at next use. */
+  private forget(change: CatalogueChange): void {
+    if (change.kind === "all") this.serving.clear();
+    else this.serving.delete(change.catalogue);
+    if (change.kind === "dropped") this.forgetCollectionsOf(change.catalogue);
+    if (change.kind === "all" || change.catalogue === DEFAULT_CATALOGUE) {
+      this.get(DEFAULT_CATALOGUE).then(
+        (services) => (this.defaultServices = services),
+        (err) => this.deps.logger.error({ err }, "Could not open the default catalogue again after a change"),
+      );
+    }
+  }
+
+  private forgetCollectionsOf(name: string): void {
+    for (const collection of this.opened.keys()) if (this.ownerOf(collection) === name) this.opened.delete(collection);
   }
 
   /** The catalogue a collection belongs to; undefined for collections that are not mmrag catalogues. */
@@ -199,14 +259,50 @@ export class Catalogues {
   }
 
   private async openServices(name: string): Promise<CatalogueServices> {
-    const { store, models, active } = this.deps;
-    const pointer = active.get(name);
-    const collectionName = pointer && (await store.collectionNames()).includes(pointer.collection) ? pointer.collection : this.collectionOf(name);
-    const shape = await store.describe(collectionName);
-    const configured = models.configured.info;
-    const collection = await store.openCollection(collectionName, shape ? { dimension: shape.dimension, modelName: shape.model } : { dimension: configured.dimension, modelName: configured.name });
-    const { embedder, problem } = await this.modelFor(name, collection);
-    return this.serve(name, collection, embedder, problem);
+    const pointer = await this.deps.active.get(name);
+    const exists = pointer && (await this.deps.store.collectionNames()).includes(pointer.collection);
+    return this.servicesOn(name, exists ? pointer.collection : this.collectionOf(name));
+  }
+
+  /** Services on one collection of a catalogue, with the model that built it. */
+  private servicesOn(name: string, collectionName: string): Promise<CatalogueServices> {
+    const known = this.opened.get(collectionName);
+    if (known) return known;
+    const opening = (async () => {
+      const { store, models } = this.deps;
+      const shape = await store.describe(collectionName);
+      const configured = models.configured.info;
+      const collection = await store.openCollection(collectionName, shape ? { dimension: shape.dimension, modelName: shape.model } : { dimension: configured.dimension, modelName: configured.name });
+      const { embedder, problem } = await this.modelFor(name, collection);
+      return this.serve(name, collection, embedder, problem);
+    })();
+    this.opened.set(collectionName, opening);
+    opening.catch(() => this.opened.delete(collectionName));
+    return opening;
+  }
+
+  /**
+   * Copies a write into the catalogue's other live collections: the one a reindex is building, and, for a write
+   * that reached a collection the catalogue has just switched away from, the active one. Asked of the shared
+   * record after the write, so a process that has not yet heard of a reindex or a switch still copies it.
+   */
+  private async copyWrite(name: string, from: ImageCollection, change: WrittenImages): Promise<void> {
+    const [pointer, building] = await Promise.all([this.deps.active.get(name), this.deps.active.building(name)]);
+    // The reindex's own writes stay in its collection.
+    if (from.name === building?.collection) return;
+    const targets = [pointer?.collection ?? this.collectionOf(name), building?.collection].filter((c): c is string => c !== undefined && c !== from.name);
+    for (const target of targets) {
+      const ids = change.upserted ? change.upserted.map((r) => r.id) : change.deleted;
+      try {
+        if (!(await this.deps.store.describe(target))) continue;
+        const to = await this.servicesOn(name, target);
+        await copyImages(change.upserted ?? [], await to.collection.get(ids), to, this.deps.images);
+      } catch (err) {
+        // A reindex cancelled meanwhile drops its collection: nothing is lost. Anything else fails the write, so it is retried.
+        if (target === building?.collection && (await this.deps.active.building(name))?.collection !== target) continue;
+        throw err;
+      }
+    }
   }
 
   /** The collection's own model when it can be loaded; MODEL's when the collection does not say and fits; else a refusal. */
@@ -242,7 +338,8 @@ export class Catalogues {
   }
 
   private serve(name: string, collection: ImageCollection, embedder: EmbeddingService, problem?: string): CatalogueServices {
-    return { name, collection, model: embedder.info, problem, ...this.deps.build(collection, embedder, (id) => this.heldElsewhere(id, name)) };
+    const written = (change: WrittenImages) => this.copyWrite(name, collection, change);
+    return { name, collection, model: embedder.info, problem, ...this.deps.build(collection, embedder, (id) => this.heldElsewhere(id, name), written) };
   }
 
   /** Whether a catalogue other than `except` holds the image, or is adding it right now. */

@@ -1,13 +1,18 @@
 // Moves a catalogue to another embedding model without the source files: a job re-embeds the stored
-// originals into a new collection while searches keep using the old one, then switches at once.
-import { BadUserInputError, NotSupportedError } from "../errors.js";
+// originals into a new collection while searches keep using the old one, then switches at once. In one
+// process the job runs here; with REDIS_URL its items are queued as chunks for the workers, and the worker
+// that finishes the last chunk catches up and switches (every process hears of it through Redis).
+import { randomUUID } from "node:crypto";
+import { BadUserInputError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { copyImages } from "./catalogue-copy.js";
 import type { CatalogueServices, Catalogues } from "./catalogues.service.js";
 import type { ModelRegistry } from "./embedding/model-registry.js";
 import type { ImageStore } from "./image-store.service.js";
 import type { ImageRecord } from "./image-record.js";
 import type { IngestJobState } from "./ingest/ingest-job.js";
 import type { IngestItem, IngestService } from "./ingest/ingest.service.js";
+import type { DistributedIngest } from "./jobs/distributed-ingest.service.js";
 import type { ImageCollection } from "./milvus/image.collection.js";
 
 const PAGE = 1000;
@@ -18,31 +23,28 @@ export class ReindexService {
   constructor(
     private readonly deps: {
       catalogues: Catalogues;
-      /** The in-process job runner; undefined when ingest runs in Redis workers (REDIS_URL). */
-      ingest: IngestService | undefined;
+      /** Where the job runs: in this process, or as chunks for the Redis workers (REDIS_URL). */
+      ingest: { local: IngestService } | { queued: DistributedIngest };
       images: ImageStore;
       models: ModelRegistry;
       logger: Logger;
     },
   ) {}
 
-  async start(catalogue: string, modelName: string): Promise<IngestJobState> {
+  async start(catalogue: string, modelName: string, requestId?: string): Promise<IngestJobState> {
     const { catalogues, ingest, images, models, logger } = this.deps;
-    if (!ingest) {
-      // Other API processes and the workers would keep the old collection until restarted, and their ingest
-      // jobs could not be waited for: a switch here would silently split the catalogue.
-      throw new NotSupportedError(
-        "reindex runs on a single-process server: with REDIS_URL other processes would keep using the old collection. Run it on one server without REDIS_URL on the same data, then restart the others.",
-      );
-    }
     const current = await catalogues.get(catalogue);
     const model = await models.get(modelName);
     if (!current.problem && current.model.name === model.info.name) {
       throw new BadUserInputError(`The catalogue "${catalogue}" already uses the model "${model.info.name}"`, { field: "model" });
     }
-    const next = await catalogues.successor(catalogue, model);
+    const jobId = randomUUID();
+    const next = await catalogues.successor(catalogue, model, jobId);
     try {
       const records = await allRecords(current.collection);
+      const source = `${records.length} stored image${records.length === 1 ? "" : "s"} of "${catalogue}", re-embedded with ${model.info.name} into ${next.collection.name}`;
+      logger.info({ catalogue, from: current.collection.name, to: next.collection.name, model: model.info.name, images: records.length, jobId }, "Reindex started");
+      if ("queued" in ingest) return await ingest.queued.startReindex(jobId, records, { catalogue, collection: next.collection.name }, source, requestId);
       const items: IngestItem[] = records.map((record) => ({
         name: record.id,
         // A file gone since the listing belongs to an image deleted meanwhile: skipped.
@@ -50,20 +52,41 @@ export class ReindexService {
         metadata: async () => record.metadata,
         createdAt: record.createdAt,
       }));
-      const source = `${records.length} stored image${records.length === 1 ? "" : "s"} of "${catalogue}", re-embedded with ${model.info.name} into ${next.collection.name}`;
-      logger.info({ catalogue, from: current.collection.name, to: next.collection.name, model: model.info.name, images: records.length }, "Reindex started");
-      return await ingest.startReindex(items, { name: catalogue, catalog: next.catalog }, source, {
+      return await ingest.local.startReindex(items, { name: catalogue, catalog: next.catalog }, source, {
         complete: async (job) => {
-          await ingest.settle(catalogue, job.id);
-          await this.catchUp(catalogue, next);
-          await catalogues.activate(next);
+          await ingest.local.settle(catalogue, job.id);
+          await this.switchTo(catalogue, next);
         },
-        abandon: () => catalogues.abandon(next),
-      });
+        abandon: () => catalogues.abandon(next, jobId),
+      }, jobId);
     } catch (err) {
-      await catalogues.abandon(next).catch(() => undefined);
+      await catalogues.abandon(next, jobId).catch(() => undefined);
       throw err;
     }
+  }
+
+  /** For the worker that finished a queued reindex's last chunk: catch up and switch every process. */
+  async complete(catalogue: string, jobId: string, collection: string): Promise<void> {
+    const building = await this.deps.catalogues.building(catalogue);
+    if (building?.jobId === jobId) return this.switchTo(catalogue, building.services);
+    // A worker that died after switching, before it recorded the job's end: done already.
+    if ((await this.deps.catalogues.get(catalogue)).collection.name === collection) return;
+    throw new Error(`The collection "${collection}" that reindex job ${jobId} was building for "${catalogue}" is gone`);
+  }
+
+  /** For the worker that finished a queued reindex that did not succeed: its collection is dropped. */
+  async abandon(catalogue: string, jobId: string): Promise<void> {
+    const building = await this.deps.catalogues.building(catalogue);
+    if (building?.jobId === jobId) await this.deps.catalogues.abandon(building.services, jobId);
+  }
+
+  /**
+   * Catches up, then switches. Writes still landing in the old collection after that (from requests that
+   * opened it before the switch) are copied by the catalogue itself (Catalogues.copyWrite).
+   */
+  private async switchTo(catalogue: string, next: CatalogueServices): Promise<void> {
+    await this.catchUp(catalogue, next);
+    await this.deps.catalogues.activate(next);
   }
 
   /** Brings the new collection level with images added, edited or deleted in the old one while the job ran. */
@@ -71,20 +94,7 @@ export class ReindexService {
     for (let pass = 0; pass < MAX_CATCH_UP_PASSES; pass++) {
       const current = await this.deps.catalogues.get(catalogue);
       const [before, after] = await Promise.all([allRecords(current.collection), allRecords(next.collection)]);
-      const copied = new Map(after.map((r) => [r.id, r]));
-      const kept = new Set(before.map((r) => r.id));
-      const added = before.filter((r) => !copied.has(r.id));
-      const edited = before.filter((r) => copied.has(r.id) && JSON.stringify(r.metadata) !== JSON.stringify(copied.get(r.id)!.metadata));
-      const deleted = after.filter((r) => !kept.has(r.id)).map((r) => r.id);
-      if (added.length + edited.length + deleted.length === 0) return;
-      for (const record of added) {
-        const bytes = await this.deps.images.readOriginal(record.storageKey);
-        if (!bytes) continue;
-        const prepared = await next.catalog.prepare(bytes, record.metadata, { createdAt: record.createdAt });
-        if (prepared.row) await next.catalog.commit([prepared.row]);
-      }
-      for (const record of edited) await next.catalog.update(record.id, record.metadata, false);
-      if (deleted.length > 0) await next.collection.delete(deleted);
+      if ((await copyImages(before, after, next, this.deps.images)) === 0) return;
     }
   }
 }

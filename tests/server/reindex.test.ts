@@ -171,18 +171,59 @@ describe("reindex", () => {
     }
   }, 240_000);
 
-  it("says NOT_SUPPORTED when ingest runs through Redis workers, whose processes would keep the old collection", async () => {
+  it("with REDIS_URL: keeps the switches of the pointer file (copied into Redis once) and reindexes through the Redis queue", async () => {
+    const [vbge, clip] = await Promise.all([modelName("vbge-tiny"), modelName("clip-tiny")]);
+    const alone = await startTestServer();
+    const ids = [await add(alone, 1), await add(alone, 2)];
+    await reindexWhileSearching(alone, clip);
+    const switched = (await alone.graphql(STATS)).data!.stats;
+    expect(switched).toMatchObject({ images: 2, model: { name: clip } });
+    await alone.close();
+
+    // The same data with REDIS_URL: Redis has no pointers yet, so the file's are copied, not lost.
     const redis = await startRedisServer();
-    const server = await startTestServer({ env: { REDIS_URL: redis.url } });
+    const server = await startTestServer({ dataDir: alone.dataDir, env: { REDIS_URL: redis.url } });
     try {
-      const refused = await server.graphql(REINDEX, { model: await modelName("clip-tiny") });
-      expect(refused.errors?.[0]).toMatchObject({ extensions: { code: "NOT_SUPPORTED" } });
-      expect(refused.errors![0].message).toContain("REDIS_URL");
-      expect((await server.graphql(CATALOGUES)).data!.catalogues[0]).toMatchObject({ inactiveCollections: [], dimension: 64 });
+      expect((await server.graphql(STATS)).data!.stats).toEqual(switched);
+      const { job, events } = await reindexWhileSearching(server, vbge);
+      expect(job).toMatchObject({ kind: "reindex", total: 2 });
+      expect(events.at(-1)!.ingestProgress).toMatchObject({ status: "SUCCEEDED", kind: "reindex", processed: 2, failed: 0 });
+      const back = (await server.graphql(STATS)).data!.stats;
+      expect(back).toMatchObject({ images: 2, dimension: 64, model: { name: vbge } });
+      expect([switched.collection, server.app.config.milvus.collection]).not.toContain(back.collection);
+      expect((await listed(server)).map((r) => r.id)).toEqual([...ids].sort());
+      // The pointer now lives in Redis, not in the file.
+      const file = JSON.parse(await fs.readFile(path.join(server.dataDir, "active-collections.json"), "utf8"));
+      expect(file.default.collection).toBe(switched.collection);
     } finally {
       await server.close();
     }
-  }, 120_000);
+    const restarted = await startTestServer({ dataDir: alone.dataDir, env: { REDIS_URL: redis.url } });
+    expect((await restarted.graphql(STATS)).data!.stats).toMatchObject({ model: { name: vbge }, dimension: 64 });
+    await restarted.close();
+  }, 240_000);
+
+  it("a write that opened the old collection before the switch and ends after it still reaches the new collection", async () => {
+    const clip = await modelName("clip-tiny");
+    const server = await startTestServer();
+    const kept = await add(server, 30);
+    const gone = await add(server, 31);
+    // What an addImage, updateImage or deleteImage in flight holds: the catalogue as it was served before the switch.
+    const before = await server.app.services.catalogues.get("default");
+    const { events } = await reindexWhileSearching(server, clip);
+    expect(events.at(-1)!.ingestProgress.status).toBe("SUCCEEDED");
+    expect((await server.app.services.catalogues.get("default")).collection.name).not.toBe(before.collection.name);
+
+    const late = (await before.catalog.add(await makeJpeg(32), { title: "late" })).image.id;
+    await before.catalog.update(kept, { title: "renamed late" });
+    await before.catalog.delete(gone);
+    expect((await server.graphql(STATS)).data!.stats).toMatchObject({ images: 2, model: { name: clip } });
+    const after = await listed(server);
+    expect(after.map((r) => r.id)).toEqual([kept, late].sort());
+    expect(after.find((r) => r.id === kept)).toMatchObject({ metadata: { title: "renamed late" } });
+    expect((await server.graphql(SEARCH, { text: "a picture" })).data!.search.map((h: any) => h.image.id).sort()).toEqual([kept, late].sort());
+    await server.close();
+  }, 240_000);
 
   it("starts when MODEL has another dimension and the old model is gone, says to reindex, and reindex fixes it", async () => {
     const clip = await modelName("clip-tiny");

@@ -128,8 +128,8 @@ export class IngestService {
   }
 
   /** Re-embeds a catalogue's stored originals into the target (a new collection for another model). */
-  async startReindex(items: IngestItem[], target: IngestTarget, source: string, hooks: ReindexHooks): Promise<IngestJobState> {
-    const job = newJob(randomUUID(), "reindex", source, target.name);
+  async startReindex(items: IngestItem[], target: IngestTarget, source: string, hooks: ReindexHooks, id = randomUUID()): Promise<IngestJobState> {
+    const job = newJob(id, "reindex", source, target.name);
     return this.start(job, items, target, undefined, hooks);
   }
 

@@ -9,7 +9,9 @@ import { checkUrl, fetchImage } from "../ingest/url-source.js";
 export type ItemSource =
   | { kind: "staged"; key: string; metadata?: Record<string, unknown> }
   | { kind: "folder"; folder: string; relative: string }
-  | { kind: "url"; url: string; metadata?: Record<string, unknown> };
+  | { kind: "url"; url: string; metadata?: Record<string, unknown> }
+  /** A reindex: an image already in the catalogue, read from its stored original (createdAt: ms, kept). */
+  | { kind: "stored"; key: string; metadata: Record<string, unknown>; createdAt: number };
 
 export interface ChunkItem {
   /** Position in the whole job: the identity under which its outcome is recorded once. */
@@ -22,6 +24,8 @@ export interface IngestChunk {
   jobId: string;
   /** The catalogue the images go into; the worker opens it by name. */
   catalogue: string;
+  /** A reindex: the collection it builds for the catalogue, instead of the active one. */
+  collection?: string;
   chunk: number;
   chunks: number;
   items: ChunkItem[];
@@ -35,9 +39,18 @@ export function stagedKey(jobId: string, index: number): string {
   return `staging/${jobId}/${index}`;
 }
 
-/** Bytes and metadata of one item, with the same checks as in a single process (roots, URL allowlist). */
-export async function readItem(source: ItemSource, deps: { staging: BlobStore; ingest: Config["ingest"]; signal: AbortSignal }): Promise<{ bytes: Buffer; metadata: Record<string, unknown> }> {
+/**
+ * Bytes and metadata of one item, with the same checks as in a single process (roots, URL allowlist).
+ * No bytes: a stored original gone since the reindex listed it (its image was deleted meanwhile).
+ */
+export async function readItem(
+  source: ItemSource,
+  deps: { staging: BlobStore; ingest: Config["ingest"]; signal: AbortSignal },
+): Promise<{ bytes: Buffer | undefined; metadata: Record<string, unknown>; createdAt?: Date }> {
   switch (source.kind) {
+    case "stored":
+      // The originals live in the same storage as staged uploads (one BlobStore per deployment).
+      return { bytes: await deps.staging.read(source.key), metadata: source.metadata, createdAt: new Date(source.createdAt) };
     case "staged": {
       const bytes = await deps.staging.read(source.key);
       if (!bytes) throw new BadUserInputError("The uploaded file is no longer in storage (its job was already finished elsewhere?)");

@@ -15,6 +15,7 @@ import { listImageFiles, resolveIngestFolder } from "../ingest/folder-source.js"
 import { TERMINAL, newJob, type IngestJobState } from "../ingest/ingest-job.js";
 import type { IngestTarget, UploadedFile } from "../ingest/ingest.service.js";
 import { checkUrl } from "../ingest/url-source.js";
+import type { ImageRecord } from "../image-record.js";
 import type { BlobStore } from "../storage/blob-store.js";
 import { QUEUE_NAME, stagedKey, type ChunkItem, type IngestChunk } from "./chunk.js";
 import type { IngestJobs } from "./ingest-jobs.js";
@@ -99,6 +100,20 @@ export class DistributedIngest implements IngestJobs {
     return this.enqueue(job, checked.map((url, index) => ({ index, name: url.href, source: { kind: "url", url: url.href, metadata: metadata?.[index] ?? undefined } })), requestId);
   }
 
+  /**
+   * A reindex's stored originals as chunks for the workers, which embed them into `collection` (the new one);
+   * the worker that finishes the last chunk catches up and switches the catalogue (ReindexService.complete).
+   */
+  async startReindex(id: string, records: ImageRecord[], target: { catalogue: string; collection: string }, source: string, requestId?: string): Promise<IngestJobState> {
+    const job = newJob(id, "reindex", source, target.catalogue);
+    const items: ChunkItem[] = records.map((record, index) => ({
+      index,
+      name: record.id,
+      source: { kind: "stored", key: record.storageKey, metadata: record.metadata, createdAt: record.createdAt.getTime() },
+    }));
+    return this.enqueue(job, items, requestId, target.collection);
+  }
+
   /** Any replica may cancel: workers see the flag before each item, and the job ends CANCELLED. */
   async cancel(id: string): Promise<IngestJobState> {
     const job = await this.records.get(id);
@@ -149,7 +164,7 @@ export class DistributedIngest implements IngestJobs {
     }
   }
 
-  private async enqueue(job: IngestJobState, items: ChunkItem[], requestId?: string): Promise<IngestJobState> {
+  private async enqueue(job: IngestJobState, items: ChunkItem[], requestId?: string, collection?: string): Promise<IngestJobState> {
     const size = this.redisConfig.chunkSize;
     const chunks = Math.max(1, Math.ceil(items.length / size));
     job.total = items.length;
@@ -158,7 +173,7 @@ export class DistributedIngest implements IngestJobs {
     await this.queue.addBulk(
       Array.from({ length: chunks }, (_, chunk) => ({
         name: "chunk",
-        data: { jobId: job.id, catalogue: job.catalogue ?? "default", chunk, chunks, items: items.slice(chunk * size, (chunk + 1) * size), requestId },
+        data: { jobId: job.id, catalogue: job.catalogue ?? "default", collection, chunk, chunks, items: items.slice(chunk * size, (chunk + 1) * size), requestId },
         // The chunk's id makes a repeated add a no-op; retries back off while Milvus or storage is down.
         opts: { jobId: `${job.id}.${chunk}`, attempts, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true, removeOnFail: 1000 },
       })),

@@ -9,7 +9,7 @@ import { AppError, BadUserInputError, UpstreamUnavailableError } from "../../err
 import type { Logger } from "../../logger.js";
 import type { CatalogService } from "../catalog.service.js";
 import { BatchWriter } from "../ingest/batch-writer.js";
-import { finalStatus, type IngestItemError } from "../ingest/ingest-job.js";
+import { finalStatus, type IngestItemError, type IngestJobState } from "../ingest/ingest-job.js";
 import type { BlobStore } from "../storage/blob-store.js";
 import { QUEUE_NAME, readItem, type ChunkItem, type IngestChunk } from "./chunk.js";
 import { JobRecords, type RecordedItem } from "./job-records.js";
@@ -28,7 +28,14 @@ export class IngestWorker {
   constructor(
     private readonly config: Config["ingest"],
     redisConfig: NonNullable<Config["redis"]>,
-    private readonly deps: { catalogOf: (catalogue: string) => Promise<CatalogService>; staging: BlobStore; logger: Logger },
+    private readonly deps: {
+      /** The catalogue's active collection, or, for a reindex, the one it builds. */
+      catalogOf: (catalogue: string, collection?: string) => Promise<CatalogService>;
+      staging: BlobStore;
+      logger: Logger;
+      /** What finishes a reindex: catch up and switch, or drop its collection. */
+      reindex?: { complete(catalogue: string, jobId: string, collection: string): Promise<void>; abandon(catalogue: string, jobId: string): Promise<void> };
+    },
   ) {
     this.redis = connectRedis(redisConfig.url, "worker", deps.logger);
     this.queueConnection = connectRedis(redisConfig.url, "worker-queue", deps.logger);
@@ -59,14 +66,14 @@ export class IngestWorker {
   }
 
   private async runChunk(job: Job<IngestChunk>): Promise<void> {
-    const { jobId, catalogue, chunk, chunks, items, requestId } = job.data;
+    const { jobId, catalogue, collection, chunk, chunks, items, requestId } = job.data;
     const logger = this.deps.logger.child({ jobId, chunk, catalogue, reqId: requestId });
     const done = await this.records.recorded(jobId);
     const todo = items.filter((item) => !done.has(item.index));
     if (todo.length < items.length) logger.info({ skipped: items.length - todo.length }, "Resuming a chunk another worker left unfinished");
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
-      await this.runItems(jobId, await this.deps.catalogOf(catalogue ?? "default"), todo, logger);
+      if (todo.length > 0) await this.runItems(jobId, await this.deps.catalogOf(catalogue ?? "default", collection), todo, logger);
     } catch (err) {
       // Milvus or storage down: retry the chunk later, unless this was its last attempt.
       if (!lastAttempt) throw err;
@@ -75,7 +82,10 @@ export class IngestWorker {
       await this.records.record(jobId, left.map((item) => ({ index: item.index, outcome: "failed", error: { item: item.name, ...error } })));
     }
     const last = await this.records.record(jobId, [], { index: chunk, count: chunks });
-    if (last) await this.finish(jobId, logger);
+    // A chunk back after its worker died may have been the one finishing the job (for a reindex: catching up
+    // and switching); nobody else will, so this worker finishes it. Doing it twice changes nothing.
+    const orphaned = !last && job.attemptsStarted > 1 && (await this.records.finishingStopped(jobId));
+    if (last || orphaned) await this.finish(jobId, { catalogue: catalogue ?? "default", collection }, logger);
     else await this.publish(jobId, true);
   }
 
@@ -87,10 +97,11 @@ export class IngestWorker {
     let upstreamDown: UpstreamUnavailableError | undefined;
     const runOne = async (item: ChunkItem): Promise<RecordedItem> => {
       try {
-        const { bytes, metadata } = await readItem(item.source, { staging, ingest: this.config, signal: abort.signal }).catch((err: NodeJS.ErrnoException) => {
+        const { bytes, metadata, createdAt } = await readItem(item.source, { staging, ingest: this.config, signal: abort.signal }).catch((err: NodeJS.ErrnoException) => {
           throw err instanceof AppError ? err : new BadUserInputError(`Could not read ${item.name} (${err.code ?? err.message})`);
         });
-        const prepared = await catalog.prepare(bytes, metadata);
+        if (!bytes) return { index: item.index, outcome: "skipped" };
+        const prepared = await catalog.prepare(bytes, metadata, { createdAt });
         if (prepared.existing) return { index: item.index, outcome: "skipped" };
         await writer.add(prepared.row);
         return { index: item.index, outcome: "succeeded" };
@@ -125,16 +136,38 @@ export class IngestWorker {
   }
 
   /** The worker that completed the last chunk writes the final state, removes the staged uploads and tells every replica. */
-  private async finish(jobId: string, logger: Logger): Promise<void> {
+  private async finish(jobId: string, target: { catalogue: string; collection?: string }, logger: Logger): Promise<void> {
     const job = (await this.records.get(jobId))!;
     const cancelled = await this.records.cancelRequested(jobId);
     job.status = finalStatus(job, cancelled && job.processed < job.total);
-    job.finishedAt = new Date().toISOString();
     if (job.status === "CANCELLED") job.message = `Cancelled after ${job.processed} of ${job.total} items; run it again to finish, stored images are skipped.`;
+    if (job.kind === "reindex") await this.finishReindex(job, target.catalogue, target.collection!, logger);
+    job.finishedAt = new Date().toISOString();
     await this.records.finish(job);
     for await (const { key } of this.deps.staging.list(`staging/${jobId}/`)) await this.deps.staging.delete(key);
     await this.publish(jobId, true);
     logger.info({ status: job.status, processed: job.processed, succeeded: job.succeeded, skipped: job.skipped, failed: job.failed }, "Ingest job finished");
+  }
+
+  /** Still RUNNING for watchers until the switch is done: SUCCEEDED means every process searches the new collection. */
+  private async finishReindex(job: IngestJobState, catalogue: string, collection: string, logger: Logger): Promise<void> {
+    const { reindex } = this.deps;
+    if (!reindex) throw new Error("This worker was built without reindex");
+    if (job.status === "SUCCEEDED") {
+      try {
+        await this.records.note(job.id, "Catching up with changes made meanwhile, then switching");
+        await this.publish(job.id, true);
+        await reindex.complete(catalogue, job.id, collection);
+        job.message = null;
+        return;
+      } catch (err) {
+        logger.error({ err }, "Reindex could not switch");
+        job.status = "FAILED";
+        job.message = err instanceof AppError ? err.message : "The switch stopped on an internal error; see the worker log";
+      }
+    }
+    await reindex.abandon(catalogue, job.id).catch((err) => logger.error({ err }, "Could not drop an unfinished reindex collection"));
+    job.message = `${job.message ?? `${job.failed} of ${job.total} images could not be re-embedded.`} The catalogue keeps its previous collection and model; run reindex again to retry.`;
   }
 
   private async publish(jobId: string, always = false): Promise<void> {

@@ -100,6 +100,17 @@ export class JobRecords {
     return new Set((await this.redis.hkeys(`${this.key(id)}:items`)).map(Number));
   }
 
+  /** Whether a worker began finishing the job (its last chunk was done) and no final state was written. */
+  async finishingStopped(id: string): Promise<boolean> {
+    const [finishing, status] = await this.redis.hmget(this.key(id), "finishing", "status");
+    return finishing === "1" && status !== null && !TERMINAL.has(status as IngestJobState["status"]);
+  }
+
+  /** Sets the message a running job shows (a reindex between its last image and its switch). */
+  async note(id: string, message: string): Promise<void> {
+    await this.redis.hset(this.key(id), "message", message);
+  }
+
   /** Which API key started the job: a field of its record, so it lives exactly as long. Ignored once the record is gone. */
   async setOwner(id: string, keyName: string): Promise<void> {
     await this.redis.eval(SET_IF_PRESENT, 1, this.key(id), "owner", keyName);
