@@ -346,7 +346,9 @@ describe("the web demo", () => {
 
   it("shows an image's details in a side panel and saves its metadata", async () => {
     await page.goto(`${server.url}/#catalogue`);
-    const item = page.locator("#catalogue-grid li").first();
+    // Found by its title, not as the first tile: the grid can render twice while the page settles, and CI once
+    // read the id from the first render's tile and clicked the second's.
+    const item = page.locator("#catalogue-grid li").filter({ has: page.locator(".title", { hasText: /^leopard phone case$/ }) });
     await item.waitFor();
     const id = (await item.getAttribute("data-image-id"))!;
     await item.locator("button.details").click();
