@@ -281,8 +281,9 @@ describe("the web demo", () => {
     await expect.poll(() => page.textContent("#page-label")).toBe("Page 2 of 2");
     expect(await page.locator("#catalogue-grid li").count()).toBe(7);
 
-    const first = page.locator("#catalogue-grid li").first();
-    const id = await first.getAttribute("data-image-id");
+    // Pinned by id: a locator for "the first tile" would follow a re-render to another image.
+    const id = await page.locator("#catalogue-grid li").first().getAttribute("data-image-id");
+    const first = page.locator(`#catalogue-grid li[data-image-id="${id}"]`);
     await first.locator("button.danger").click();
     expect(await first.locator("button.danger").textContent()).toBe("Really delete?");
     await first.locator("button.danger").click();
@@ -293,7 +294,8 @@ describe("the web demo", () => {
     await page.click("#prev-page");
     await expect.poll(() => page.textContent("#page-label")).toBe("Page 1 of 2");
     await screenshot("web-demo-catalogue.png");
-    const item = page.locator("#catalogue-grid li").first();
+    const itemId = await page.locator("#catalogue-grid li").first().getAttribute("data-image-id");
+    const item = page.locator(`#catalogue-grid li[data-image-id="${itemId}"]`);
     const title = await item.locator(".title").textContent();
     await item.getByText("Search with this").click();
     await expect.poll(() => page.isVisible("#view-search")).toBe(true);
