@@ -375,6 +375,34 @@ describe("the web demo", () => {
     expect(await page.isVisible("#image-panel")).toBe(false);
   });
 
+  it("draws the latest filter's page when an older filter's answer arrives after it", async () => {
+    await page.goto(`${server.url}/#catalogue`);
+    await expect.poll(() => page.textContent("#catalogue-count")).toMatch(/^\d+ images$/);
+    // The answer for "seed" is held back until the one for "matte" has been drawn.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/graphql", async (route) => {
+      const slow = /"titleContains":"seed"/.test(route.request().postData() ?? "");
+      const response = await route.fetch();
+      if (slow) await held;
+      await route.fulfill({ response });
+    });
+    try {
+      await page.fill("#catalogue-search", "seed");
+      await expect.poll(() => page.url()).toMatch(/q=seed$/);
+      await page.fill("#catalogue-search", "matte");
+      await expect.poll(() => page.textContent("#catalogue-count")).toBe("1 image with “matte” in the title");
+      release();
+      await page.waitForTimeout(500);
+      expect(await page.textContent("#catalogue-count")).toBe("1 image with “matte” in the title");
+      expect(await page.locator("#catalogue-grid li .title").allTextContents()).toEqual(["Leopard phone case, matte"]);
+    } finally {
+      release();
+      await page.unroute("**/graphql");
+      await page.fill("#catalogue-search", "");
+    }
+  });
+
   it("switches catalogues from the header once there is more than one", async () => {
     await page.goto(`${server.url}/#catalogue`);
     await expect.poll(() => page.textContent("#server-status")).toMatch(/^\d+ images/);

@@ -15,6 +15,8 @@ let hasNextPage = false;
 /** What the cursors belong to: the catalogue, the title filter and the order. */
 let listing = { catalogue: "", q: "", order: "NEWEST_FIRST" as ImageOrder };
 let searchWith: (image: Image) => void = () => {};
+/** Bumped by every refresh: an answer to an older one (a slow page, a filter typed over) is dropped, not drawn. */
+let latest = 0;
 
 export function setUpCatalogueView(onSearchWith: (image: Image) => void): void {
   searchWith = onSearchWith;
@@ -66,16 +68,18 @@ export async function refreshCatalogue(params?: URLSearchParams): Promise<void> 
   const asked = params ? Number(params.get("page") ?? 1) : page + 1;
   const index = Number.isInteger(asked) && asked >= 1 ? asked - 1 : 0;
   const moved = index !== page;
-  await showPage(index);
+  const ticket = ++latest;
+  await showPage(index, ticket);
   // A new page starts at its top, not where the last one's Next button was.
-  if (moved) byId("view-catalogue").scrollIntoView({ block: "start" });
+  if (moved && ticket === latest) byId("view-catalogue").scrollIntoView({ block: "start" });
 }
 
 /** The cursor that starts page `index`, walking from the last page reached (a link can name any page). */
-async function cursorFor(index: number): Promise<string | undefined | null> {
+async function cursorFor(index: number, ticket: number): Promise<string | undefined | null> {
   let known = Math.min(index, cursors.length - 1);
   while (known < index) {
     const result = await client.images({ ...query(), first: PAGE_SIZE, after: cursors[known] });
+    if (ticket !== latest) return undefined; // a newer refresh owns `cursors` now
     if (!result.pageInfo.hasNextPage) return null;
     cursors[++known] = result.pageInfo.endCursor ?? undefined;
   }
@@ -86,14 +90,16 @@ function query() {
   return { catalogue: listing.catalogue, orderBy: listing.order, filter: listing.q ? { titleContains: listing.q } : undefined };
 }
 
-async function showPage(index: number): Promise<void> {
+async function showPage(index: number, ticket: number): Promise<void> {
   const errorBox = byId("catalogue-error");
   try {
-    const after = await cursorFor(index);
+    const after = await cursorFor(index, ticket);
+    if (ticket !== latest) return;
     // Past the end (a stale link, or a delete emptied the last page): the last page that has something.
-    if (after === null && index > 0) return showPage(Math.max(0, cursors.length - 2));
+    if (after === null && index > 0) return showPage(Math.max(0, cursors.length - 2), ticket);
     const result = await client.images({ ...query(), first: PAGE_SIZE, after: after ?? undefined });
-    if (result.nodes.length === 0 && index > 0) return showPage(index - 1);
+    if (ticket !== latest) return;
+    if (result.nodes.length === 0 && index > 0) return showPage(index - 1, ticket);
     showMessage(errorBox, undefined);
     page = index;
     // Stepped back from a page that is gone: the URL says where we are.
@@ -110,7 +116,7 @@ async function showPage(index: number): Promise<void> {
     byId("catalogue-empty").hidden = result.totalCount > 0 || Boolean(listing.q);
     byId("catalogue-grid").replaceChildren(...result.nodes.map((image) => card(image)));
   } catch (error) {
-    showMessage(errorBox, plainWords(error, "loading the catalogue"));
+    if (ticket === latest) showMessage(errorBox, plainWords(error, "loading the catalogue"));
   }
 }
 
