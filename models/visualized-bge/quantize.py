@@ -13,8 +13,9 @@ Why per token and not onnxruntime's `quantize_dynamic`: that quantises each inpu
 whole tensor, so a row's vector moved with its batch neighbours and mmrag had to run such graphs one row at
 a time. A per-token scale depends on that token alone, so these graphs batch and an item's vector is still
 bit-identical alone or in any batch (tests/parity/int8-batching.test.ts). It also keeps one outlier token
-from coarsening every other token's scale. The rewrite costs ~10 % at batch 1 against DynamicQuantizeLinear
-(a few more elementwise nodes); measured figures are in models/README.md.
+from coarsening every other token's scale. The int8 products run in onnxruntime's fused MatMulIntegerToFloat
+(a com.microsoft operator: these files need onnxruntime, as mmrag uses); the per-token quantiser costs ~7 % at
+batch 1 against DynamicQuantizeLinear. Measured figures are in models/README.md.
 
 The output folder gets the quantised graphs, the tokenizer and a model.json with the new files' sizes and
 sha256. Needs numpy and onnx.
