@@ -7,9 +7,8 @@ export interface BatcherOptions {
   maxBatch: number;
   maxWaitMs: number;
   /**
-   * Padded tokens per run. Long rows gain nothing from sharing a run on a small machine and lose once their
-   * activations leave the cache (Visualized-BGE int8 image rows: 8 per run at 0.82× the speed of 1–2 per
-   * run); short text rows gain a lot (models/README.md).
+   * Padded tokens per run. Short text rows gain a lot from sharing a run; long image rows gain little on a small
+   * machine, and a query queued behind them waits for the whole run (models/README.md, "int8 models").
    */
   maxTokens?: number;
 }
