@@ -32,7 +32,11 @@ export async function writeJpegs(folder: string, count: number, width = 1000, he
 }
 
 export async function benchConfig(kind: GeneratedKind, env: Env = {}): Promise<{ config: Config; dataDir: string }> {
-  const modelDir = await ensureGeneratedModelIn(BENCH_MODELS_DIR, kind);
+  return benchConfigFor(await ensureGeneratedModelIn(BENCH_MODELS_DIR, kind), env);
+}
+
+/** A production config on a fresh temporary data dir, serving the model folder `modelDir`. */
+export async function benchConfigFor(modelDir: string, env: Env = {}): Promise<{ config: Config; dataDir: string }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "mmrag-bench-"));
   const config = loadConfig({
     NODE_ENV: "production",

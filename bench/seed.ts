@@ -18,10 +18,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createApp, type App } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
 import { REPO_ROOT } from "../src/model-tooling/repo-paths.js";
 import { decodeImage } from "../src/services/image-decode.js";
-import { arg, machine, percentile, writeJpegs } from "./bench-support.js";
+import { arg, benchConfigFor, machine, percentile, writeJpegs } from "./bench-support.js";
 
 const run = promisify(execFile);
 interface Side {
@@ -88,14 +87,7 @@ async function fixtureVectors(app: App): Promise<MmragSide["vectors"]> {
 
 /** mmrag on a model folder: ingestFolder end to end, then searchComposed over HTTP with the query cache off. */
 async function measureMmrag(modelFolder: string): Promise<MmragSide> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "mmrag-seed-bench-"));
-  const config = loadConfig({
-    NODE_ENV: "production",
-    LOG_LEVEL: "warn",
-    PORT: "0",
-    DATA_DIR: dataDir,
-    MODELS_DIR: path.dirname(modelFolder),
-    MODEL: path.basename(modelFolder),
+  const { config, dataDir } = await benchConfigFor(modelFolder, {
     INGEST_ROOTS: imagesDir,
     EMBED_QUERY_CACHE_SIZE: "0", // every query runs the model, as the notebook's does
   });
